@@ -1,0 +1,32 @@
+// swift-tools-version:6.0
+// mailcheck: Nagios/Icinga/Monit check plugins for mail platforms.
+//
+// One multi-call executable (`mailcheck`) carries every check; `check_*` symlinks pick the
+// check by the name they are invoked as (as busybox does). A static Swift stdlib keeps it
+// self-contained, and libcurl is loaded with dlopen only when a network check runs, so local
+// checks never pay for it.
+import PackageDescription
+
+let package = Package(
+    name: "mailcheck",
+    products: [
+        .executable(name: "mailcheck", targets: ["mailcheck"]),
+    ],
+    targets: [
+        // Typed, non-variadic wrappers over libcurl's easy API, resolved at run time with dlopen.
+        .target(
+            name: "CLibcurl",
+            linkerSettings: [.linkedLibrary("dl")]
+        ),
+        // The plugin protocol: states, ranges, perfdata, reports, options, deadline, state files.
+        .target(name: "CheckKit"),
+        // libcurl in Swift: sessions, TLS options, timings, certificate facts, error mapping.
+        .target(name: "MailTransport", dependencies: ["CheckKit", "CLibcurl"]),
+        // The checks themselves.
+        .target(name: "MailChecks", dependencies: ["CheckKit", "MailTransport"]),
+        .executableTarget(name: "mailcheck", dependencies: ["MailChecks"]),
+        .testTarget(name: "CheckKitTests", dependencies: ["CheckKit"]),
+        .testTarget(name: "MailCheckTests", dependencies: ["CheckKit", "MailTransport", "MailChecks"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

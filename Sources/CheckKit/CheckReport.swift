@@ -1,0 +1,113 @@
+/// A run's results; the worst state wins and decides both the first line and the exit code.
+public struct CheckReport: Sendable, Equatable {
+    /// Upper-case plugin name (`SMTP`, `MTA_QUEUE`).
+    public var name: String
+    public var results: [CheckResult]
+    /// Summary used when the run is OK; derived from the results when nil.
+    public var okSummary: String?
+    /// Long-output lines: shown with `-v`, or whenever the state is not OK.
+    public var details: [String]
+
+    public init(name: String, results: [CheckResult], okSummary: String? = nil, details: [String] = []) {
+        self.name = name
+        self.results = results
+        self.okSummary = okSummary
+        self.details = details
+    }
+
+    /// A report of one line from an error: the run ended before it could measure everything.
+    public init(name: String, error: CheckError) {
+        self.init(name: name, results: [CheckResult(error.status, error.message)], details: error.detail)
+    }
+
+    /// Worst state of all results (OK when there are none... which a check should never return).
+    public var status: Status {
+        results.map(\.status).max() ?? .unknown
+    }
+
+    /// The short text after `STATE - `: the results that decided a non-OK state, else the OK summary.
+    public var summary: String {
+        let worst = status
+        if worst != .ok {
+            let failing = results.filter { $0.status != .ok && !$0.message.isEmpty }
+                .sorted { $0.status > $1.status }
+            let text = failing.map(\.message).joined(separator: ", ")
+            if !text.isEmpty { return text }
+        }
+        if let okSummary, worst == .ok { return okSummary }
+        let text = results.filter { $0.inSummary && !$0.message.isEmpty }.map(\.message).joined(separator: ", ")
+        return text.isEmpty ? (results.isEmpty ? "no result" : worst.label.lowercased()) : text
+    }
+
+    /// Every perfdata item of every result, in order.
+    public var perfdata: [PerfDatum] { results.flatMap(\.perfdata) }
+
+    /// The Nagios text: first line, then long output. `verbosity` 0 hides details on OK.
+    public func renderNagios(verbosity: Int = 0, trace: [String] = []) -> String {
+        var first = "\(name) \(status.label) - \(Self.oneLine(summary))"
+        let perf = perfdata.map(\.rendered).joined(separator: " ")
+        if !perf.isEmpty { first += " | " + perf }
+        var lines = [first]
+        if verbosity > 0 || status != .ok {
+            let described = results.filter { !$0.message.isEmpty }
+            if described.count > 1 {
+                lines += described.map { "\($0.status.label): \(Self.oneLine($0.message))" }
+            }
+            lines += details.map(Self.oneLine)
+        }
+        lines += trace.map(Self.oneLine)
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One JSON object with state, summary, results, metrics and details, for scripts.
+    public func renderJSON(trace: [String] = []) -> String {
+        let resultItems = results.filter { !$0.message.isEmpty }.map {
+            "{\"state\":\(JSON.string($0.status.label)),\"message\":\(JSON.string($0.message))}"
+        }
+        let metricItems = perfdata.map { p -> String in
+            var fields = ["\"label\":\(JSON.string(p.label))", "\"value\":\(NumberFormat.decimal(p.value))",
+                          "\"uom\":\(JSON.string(p.unit.rawValue))"]
+            if let w = p.warning { fields.append("\"warning\":\(JSON.string(w.text))") }
+            if let c = p.critical { fields.append("\"critical\":\(JSON.string(c.text))") }
+            if let m = p.minimum { fields.append("\"min\":\(NumberFormat.decimal(m))") }
+            if let m = p.maximum { fields.append("\"max\":\(NumberFormat.decimal(m))") }
+            return "{" + fields.joined(separator: ",") + "}"
+        }
+        let body = [
+            "\"name\":\(JSON.string(name))",
+            "\"state\":\(JSON.string(status.label))",
+            "\"exit_code\":\(status.rawValue)",
+            "\"summary\":\(JSON.string(summary))",
+            "\"results\":[\(resultItems.joined(separator: ","))]",
+            "\"metrics\":[\(metricItems.joined(separator: ","))]",
+            "\"details\":[\((details + trace).map(JSON.string).joined(separator: ","))]",
+        ]
+        return "{" + body.joined(separator: ",") + "}\n"
+    }
+
+    /// Server replies can carry CR/LF or `|`; neither may break the plugin output format.
+    static func oneLine(_ text: String) -> String {
+        String(text.map { $0 == "\n" || $0 == "\r" ? " " : ($0 == "|" ? "/" : $0) })
+    }
+}
+
+/// Minimal JSON string encoding (RFC 8259), enough for plugin output.
+enum JSON {
+    static func string(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+}

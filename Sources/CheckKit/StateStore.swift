@@ -1,0 +1,182 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The payload of one state file, as the check sees it.
+public struct StateRecord: Sendable {
+    /// The stored lines (without the store's own header and trailer).
+    public var lines: [String]
+    /// Where a corrupt or foreign file was moved, when this run found one. Checks report it once.
+    public let setAsidePath: String?
+}
+
+/// Per-check persistent state (histories for growth rates): each file is guarded by an
+/// exclusive `flock` on a sibling lock file, written atomically (temp file, fsync, rename,
+/// directory fsync), bounded in size, and self-checking: a truncated, corrupt or foreign file is
+/// moved aside and reported, never a crash, and the next run starts afresh.
+public struct StateStore: Sendable {
+    public let directory: String
+    public let maxBytes: Int
+
+    public static let defaultDirectory = "/var/lib/mailcheck"
+    public static let environmentVariable = "MAILCHECK_STATE_DIR"
+    static let magic = "mailcheck-state 1"
+
+    /// The directory: the option, else the environment variable, else /var/lib/mailcheck.
+    public static func directory(option: String?) -> String {
+        if let option, !option.isEmpty { return option }
+        if let env = FileIO.environment(environmentVariable), !env.isEmpty { return env }
+        return defaultDirectory
+    }
+
+    public init(directory: String, maxBytes: Int = 256 << 10) {
+        self.directory = directory
+        self.maxBytes = maxBytes
+    }
+
+    /// A file-name-safe key: other characters become `_`, plus a hash so that distinct keys never collide.
+    public static func safeName(_ key: String) -> String {
+        let allowed: (Character) -> Bool = { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }
+        let cleaned = String(key.map { allowed($0) ? $0 : "_" })
+        if cleaned == key && !key.hasPrefix(".") && !key.isEmpty { return key }
+        return String(cleaned.prefix(80)) + "-" + String(fnv1a(Array(key.utf8)), radix: 16)
+    }
+
+    /// Reads `name`, lets `body` change the lines, and writes them back, all under the lock.
+    /// The oldest lines are dropped if the result would exceed `maxBytes`.
+    public func update<T>(_ name: String, deadline: Deadline,
+                          _ body: (inout StateRecord) throws(CheckError) -> T) throws(CheckError) -> T {
+        try prepareDirectory()
+        let base = "\(directory)/\(StateStore.safeName(name))"
+        let lockFD = try lock(base + ".lock", deadline: deadline)
+        defer { close(lockFD) }  // closing the descriptor releases the flock
+        removeStaleTemporaries(prefix: StateStore.safeName(name) + ".tmp.")
+        var record = try read(base + ".state")
+        let result = try body(&record)
+        try write(base + ".state", lines: record.lines, name: name)
+        return result
+    }
+
+    func prepareDirectory() throws(CheckError) {
+        var info = stat()
+        if stat(directory, &info) != 0 {
+            if mkdir(directory, 0o755) != 0 && errno != EEXIST {
+                throw .unknown("state directory \(directory) cannot be created: \(FileIO.reason(errno)) (set --state-dir or \(StateStore.environmentVariable))")
+            }
+        } else if (info.st_mode & S_IFMT) != S_IFDIR {
+            throw .unknown("state directory \(directory) is not a directory")
+        }
+        if access(directory, W_OK | X_OK) != 0 {
+            throw .unknown("state directory \(directory) is not writable: \(FileIO.reason(errno)) (set --state-dir or \(StateStore.environmentVariable))")
+        }
+    }
+
+    func lock(_ path: String, deadline: Deadline) throws(CheckError) -> Int32 {
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .unknown("cannot open lock file \(path): \(FileIO.reason(errno))") }
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            if errno != EWOULDBLOCK && errno != EINTR {
+                close(fd)
+                throw .unknown("cannot lock \(path): \(FileIO.reason(errno))")
+            }
+            if deadline.isExpired {
+                close(fd)
+                throw deadline.expiredError(while: "waiting for the lock on \(path)")
+            }
+            usleep(5000)
+        }
+        return fd
+    }
+
+    func read(_ path: String) throws(CheckError) -> StateRecord {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return StateRecord(lines: [], setAsidePath: nil) }
+            throw .unknown("cannot read state file \(path): \(FileIO.reason(errno))")
+        }
+        defer { close(fd) }
+        let bytes: [UInt8]
+        do {
+            bytes = try FileIO.readAll(fd: fd, path: path, limit: maxBytes * 2)
+        } catch {
+            return try setAside(path)
+        }
+        guard let lines = StateStore.decode(bytes) else { return try setAside(path) }
+        return StateRecord(lines: lines, setAsidePath: nil)
+    }
+
+    func setAside(_ path: String) throws(CheckError) -> StateRecord {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let target = "\(path).corrupt-\(now.tv_sec)"
+        guard rename(path, target) == 0 else {
+            throw .unknown("state file \(path) is corrupt and cannot be moved aside: \(FileIO.reason(errno))")
+        }
+        return StateRecord(lines: [], setAsidePath: target)
+    }
+
+    func write(_ path: String, lines: [String], name: String) throws(CheckError) {
+        var kept = lines
+        var bytes = StateStore.encode(kept, name: name)
+        while bytes.count > maxBytes && !kept.isEmpty {
+            kept.removeFirst(max(1, kept.count / 10))
+            bytes = StateStore.encode(kept, name: name)
+        }
+        let temporary = "\(directory)/\(StateStore.safeName(name)).tmp.\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .unknown("cannot write state file in \(directory): \(FileIO.reason(errno))") }
+        let written = FileIO.writeAll(fd: fd, bytes)
+        let synced = fsync(fd) == 0
+        close(fd)
+        guard written && synced, rename(temporary, path) == 0 else {
+            let reason = FileIO.reason(errno)
+            unlink(temporary)
+            throw .unknown("cannot write state file \(path): \(reason)")
+        }
+        // Make the rename itself durable, so a crash cannot bring back the old file.
+        let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dirFD >= 0 { fsync(dirFD); close(dirFD) }
+    }
+
+    /// Temporary files of killed runs; safe to remove because we hold the lock.
+    func removeStaleTemporaries(prefix: String) {
+        guard let dir = opendir(directory) else { return }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name.hasPrefix(prefix) { unlink("\(directory)/\(name)") }
+        }
+    }
+
+    /// Header, payload lines, and a trailer with the line count and a checksum of the payload.
+    static func encode(_ lines: [String], name: String) -> [UInt8] {
+        let payload = lines.map { String($0.map { $0 == "\n" ? " " : $0 }) }.joined(separator: "\n")
+        let payloadBytes = Array(payload.utf8)
+        var text = "\(magic) \(safeName(name))\n"
+        if !lines.isEmpty { text += payload + "\n" }
+        text += "end \(lines.count) \(String(fnv1a(payloadBytes), radix: 16))\n"
+        return Array(text.utf8)
+    }
+
+    /// The payload lines, or nil when the file is not a complete state file of ours.
+    static func decode(_ bytes: [UInt8]) -> [String]? {
+        guard let text = String(validating: bytes, as: UTF8.self), text.hasSuffix("\n") else { return nil }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines.removeLast()  // after the final newline
+        guard lines.count >= 2, lines[0].hasPrefix(magic + " "), let trailer = lines.last else { return nil }
+        let parts = trailer.split(separator: " ")
+        let payload = Array(lines[1..<(lines.count - 1)])
+        guard parts.count == 3, parts[0] == "end", Int(parts[1]) == payload.count,
+              parts[2] == Substring(String(fnv1a(Array(payload.joined(separator: "\n").utf8)), radix: 16)) else { return nil }
+        return payload
+    }
+
+    /// 64-bit FNV-1a: enough to tell a damaged file from an intact one.
+    static func fnv1a(_ bytes: [UInt8]) -> UInt64 {
+        var hash: UInt64 = 0xcbf29ce484222325
+        for b in bytes { hash = (hash ^ UInt64(b)) &* 0x100000001b3 }
+        return hash
+    }
+}

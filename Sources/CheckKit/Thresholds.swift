@@ -1,0 +1,21 @@
+/// A warning/critical pair for one measured value; critical is evaluated first.
+public struct Thresholds: Sendable, Equatable {
+    public var warning: ThresholdRange?
+    public var critical: ThresholdRange?
+
+    public init(warning: ThresholdRange? = nil, critical: ThresholdRange? = nil) {
+        self.warning = warning
+        self.critical = critical
+    }
+
+    /// The state `value` earns: CRITICAL if the critical range alerts, else WARNING if the
+    /// warning range alerts, else OK.
+    public func evaluate(_ value: Double) -> Status {
+        if let critical, critical.alerts(on: value) { return .critical }
+        if let warning, warning.alerts(on: value) { return .warning }
+        return .ok
+    }
+
+    /// True when neither threshold is set.
+    public var isEmpty: Bool { warning == nil && critical == nil }
+}

@@ -1,0 +1,39 @@
+import CheckKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every check of the suite, by executable name; the multi-call binary dispatches on it.
+public enum CheckRegistry {
+    /// All checks, in the order `mailcheck` lists them.
+    public static var checks: [any MonitoringCheck.Type] {
+        [SMTPCheck.self]
+    }
+
+    /// The check whose executable name is `name`.
+    public static func check(named name: String) -> (any MonitoringCheck.Type)? {
+        checks.first { $0.programName == name }
+    }
+
+    /// Picks the check from the name the binary was invoked as (`check_smtp`), or from the
+    /// first argument when invoked as `mailcheck check_smtp ...`.
+    public static func main(_ argv: [String]) -> Never {
+        let invoked = argv.first.map { String($0.split(separator: "/").last ?? "") } ?? ""
+        var arguments = Array(argv.dropFirst())
+        var name = invoked
+        if !invoked.hasPrefix("check_"), let first = arguments.first, first.hasPrefix("check_") {
+            name = first
+            arguments.removeFirst()
+        }
+        guard let check = check(named: name) else {
+            let known = checks.map { $0.programName }.joined(separator: " ")
+            if name.hasPrefix("check_") {
+                print("MAILCHECK UNKNOWN - no check named '\(name)'; known: \(known)")
+            } else {
+                print("mailcheck \(mailcheckVersion): run as one of: \(known)\n(symlink the check name to this binary, or run 'mailcheck CHECK [options]')")
+            }
+            exit(3)
+        }
+        exit(PluginRunner.main(check, arguments: arguments))
+    }
+}

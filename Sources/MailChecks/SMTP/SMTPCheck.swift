@@ -1,0 +1,105 @@
+import CheckKit
+import MailTransport
+
+/// check_smtp: connect, banner, EHLO, optional STARTTLS or implicit TLS, optional AUTH, QUIT;
+/// timed per phase, with certificate verification and expiry, for MX, submission and
+/// outbound servers.
+public struct SMTPCheck: MonitoringCheck {
+    public static let programName = "check_smtp"
+    public static let summary = "Checks an SMTP server as a client sees it: banner, EHLO, STARTTLS or TLS, AUTH, each phase timed."
+    public static let synopsis = "-H HOST [-p PORT] [--starttls|--tls] [-U USER --password-file FILE] [-w SECONDS] [-c SECONDS] [options]"
+    public static let kind = CheckKind.network
+    static let phaseNames = ["resolve", "connect", "tls", "banner", "ehlo", "auth"]
+
+    public static var options: [OptionSpec] {
+        [
+            OptionSpec("warning", short: "w", value: "RANGE", help: "WARNING when the total time in seconds is outside RANGE."),
+            OptionSpec("critical", short: "c", value: "RANGE", help: "CRITICAL when the total time in seconds is outside RANGE."),
+        ] + ConnectionOptions.specs(defaultPort: 25, implicitPort: 465) + [
+            OptionSpec("helo", value: "NAME", help: "Name to send with EHLO (default: this host's name)."),
+            OptionSpec("require-extension", value: "NAME", help: "CRITICAL unless EHLO offers NAME (PIPELINING, SIZE, 8BITMIME, ...); repeatable."),
+            OptionSpec("phase-warning", value: "PHASE=RANGE", help: "WARNING when a phase's seconds are outside RANGE; PHASE is one of \(phaseNames.joined(separator: ", ")); repeatable."),
+            OptionSpec("phase-critical", value: "PHASE=RANGE", help: "CRITICAL when a phase's seconds are outside RANGE; repeatable."),
+            OptionSpec("auth-mechanism", value: "PLAIN|LOGIN", help: "SASL mechanism for AUTH when -U is given (default PLAIN)."),
+        ] + Credentials.specs(userHelp: "Log in with AUTH as USER (needs --starttls or --tls unless the server allows AUTH in clear).")
+    }
+
+    let connection: ConnectionOptions
+    let thresholds: Thresholds
+    let phaseThresholds: [String: Thresholds]
+    let helo: String?
+    let requiredExtensions: [String]
+    let credentials: Credentials
+    let mechanism: String
+
+    public init(options: ParsedOptions) throws(UsageError) {
+        connection = try ConnectionOptions(options, defaultPort: 25, implicitPort: 465)
+        thresholds = try options.thresholds()
+        let warnings = try options.namedRanges("phase-warning", names: Self.phaseNames)
+        let criticals = try options.namedRanges("phase-critical", names: Self.phaseNames)
+        var phases: [String: Thresholds] = [:]
+        for name in Self.phaseNames where warnings[name] != nil || criticals[name] != nil {
+            phases[name] = Thresholds(warning: warnings[name], critical: criticals[name])
+        }
+        phaseThresholds = phases
+        helo = options.string("helo")
+        if let helo, helo.isEmpty || helo.contains(where: { $0 == " " || $0 == "\r" || $0 == "\n" }) {
+            throw UsageError("invalid value '\(helo)' for --helo")
+        }
+        requiredExtensions = options.strings("require-extension").map { $0.uppercased() }
+        credentials = try Credentials(options)
+        mechanism = try options.choice("auth-mechanism", ["PLAIN", "LOGIN"], default: "PLAIN")
+    }
+
+    public func run(_ context: RunContext) throws(CheckError) -> CheckReport {
+        let login = credentials.isSet
+            ? SMTPLogin(user: credentials.username ?? "", password: try credentials.password(), mechanism: mechanism)
+            : nil
+        let conversation: SMTPConversation
+        do {
+            conversation = try SMTPSession.converse(connection, helo: helo, login: login,
+                                                    deadline: context.deadline, log: context)
+        } catch {
+            // Say which user a refused login was for.
+            if let login, error.message.hasPrefix("login failed") {
+                throw CheckError(error.status, "AUTH \(login.mechanism) failed for \(login.user)" + error.message.dropFirst("login failed".count), detail: error.detail)
+            }
+            throw error
+        }
+        return report(conversation, login: login)
+    }
+
+    func report(_ c: SMTPConversation, login: SMTPLogin?) -> CheckReport {
+        var results: [CheckResult] = []
+        results.append(.measure("time", c.total, unit: .seconds, thresholds: thresholds, min: 0,
+                                message: "\(connection.endpoint) answered in \(NumberFormat.seconds(c.total))"))
+        for phase in c.phases {
+            let t = phaseThresholds[phase.name] ?? Thresholds()
+            var r = CheckResult.measure("time_\(phase.name)", phase.seconds, unit: .seconds, thresholds: t, min: 0,
+                                        message: "\(phase.name) took \(NumberFormat.seconds(phase.seconds))", inSummary: false)
+            if r.status == .ok { r.message = "" }
+            results.append(r)
+        }
+        if connection.tls != .plain {
+            if let cert = c.certificate {
+                results.append(cert.result(thresholds: connection.certThresholds))
+            } else if !connection.certThresholds.isEmpty {
+                results.append(CheckResult(.unknown, "certificate expiry could not be read"))
+            }
+        }
+        let offered = Set(c.extensions)
+        for name in requiredExtensions where !offered.contains(name) {
+            results.append(CheckResult(.critical, "extension \(name) not offered"))
+        }
+        var summary = "\(connection.endpoint) answered in \(NumberFormat.seconds(c.total))"
+        if connection.tls != .plain { summary += connection.tls == .implicit ? ", TLS" : ", STARTTLS" }
+        if let login { summary += ", AUTH \(login.mechanism) as \(login.user)" }
+        if let cert = c.certificate, connection.tls != .plain {
+            summary += ", cert \(NumberFormat.decimal(cert.daysLeft().rounded(.down), fractionDigits: 0)) days"
+        }
+        var details = ["banner: \(c.banner)", "extensions: \(c.extensions.joined(separator: " "))"]
+        details += c.phases.map { "\($0.name): \(NumberFormat.seconds($0.seconds))" }
+        if let cert = c.certificate { details.append("certificate: \(cert.subject ?? "?") (issuer \(cert.issuer ?? "?"))") }
+        return CheckReport(name: Self.pluginName, results: results, okSummary: summary, details: details)
+    }
+}

@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CheckKit
+
+/// Facts about the server's leaf certificate, from curl's certificate info.
+public struct CertificateFacts: Sendable {
+    public let subject: String?
+    public let issuer: String?
+    /// Expiry as seconds since the epoch.
+    public let expiresAt: Double
+
+    /// Days until expiry (negative once expired).
+    public func daysLeft(now: Double = CertificateFacts.wallClock()) -> Double {
+        (expiresAt - now) / 86400
+    }
+
+    /// Reads the leaf (first) certificate of a chain; nil when curl gave no expiry date.
+    public init?(chain: [[String]]) {
+        guard let leaf = chain.first else { return nil }
+        func field(_ name: String) -> String? {
+            leaf.first(where: { $0.hasPrefix(name + ":") }).map { String($0.dropFirst(name.count + 1)).trimmingBlanksAndNewlines }
+        }
+        guard let expiry = field("Expire date").flatMap(CertificateFacts.parseDate) else { return nil }
+        expiresAt = expiry
+        subject = field("Subject")
+        issuer = field("Issuer")
+    }
+
+    /// Parses OpenSSL's `Nov 25 12:00:00 2027 GMT` and the ISO form `2027-11-25 12:00:00 GMT`.
+    public static func parseDate(_ text: String) -> Double? {
+        let parts = text.split(separator: " ").map(String.init)
+        var t = tm()
+        if parts.count >= 4, let month = months.firstIndex(of: parts[0]), let day = Int(parts[1]), let year = Int(parts[3]) {
+            t.tm_mon = Int32(month)
+            t.tm_mday = Int32(day)
+            t.tm_year = Int32(year - 1900)
+            guard setTime(parts[2], &t) else { return nil }
+        } else if parts.count >= 2 {
+            let date = parts[0].split(separator: "-").compactMap { Int($0) }
+            guard date.count == 3 else { return nil }
+            t.tm_year = Int32(date[0] - 1900)
+            t.tm_mon = Int32(date[1] - 1)
+            t.tm_mday = Int32(date[2])
+            guard setTime(parts[1], &t) else { return nil }
+        } else {
+            return nil
+        }
+        return Double(timegm(&t))
+    }
+
+    static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    static func setTime(_ text: String, _ t: inout tm) -> Bool {
+        let hms = text.split(separator: ":").compactMap { Int($0) }
+        guard hms.count == 3 else { return false }
+        t.tm_hour = Int32(hms[0]); t.tm_min = Int32(hms[1]); t.tm_sec = Int32(hms[2])
+        return true
+    }
+
+    /// Seconds since the epoch, from the real-time clock.
+    public static func wallClock() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+
+    /// The `cert_days` result: days left against the `--cert-warning/--cert-critical` thresholds.
+    public func result(thresholds: Thresholds) -> CheckResult {
+        let days = daysLeft()
+        let whole = NumberFormat.decimal(days.rounded(.down), fractionDigits: 0)
+        let message = days < 0 ? "certificate expired \(NumberFormat.decimal(-days, fractionDigits: 0)) days ago"
+                               : "certificate expires in \(whole) days"
+        var result = CheckResult.measure("cert_days", days, thresholds: thresholds, message: message, inSummary: false)
+        if result.status != .ok { result.inSummary = true }
+        return result
+    }
+}

@@ -1,0 +1,114 @@
+import CLibcurl
+import CheckKit
+
+/// How a connection is secured.
+public enum TLSMode: Sendable, Equatable {
+    case plain
+    /// STARTTLS (STLS for POP3), required: the check fails if the server does not offer it.
+    case startTLS
+    /// TLS from the first byte (SMTPS 465, IMAPS 993, POP3S 995).
+    case implicit
+}
+
+/// Host, port, address family and TLS settings shared by every network check.
+public struct ConnectionOptions: Sendable {
+    /// The options every network check shares.
+    public static func specs(defaultPort: Int, implicitPort: Int) -> [OptionSpec] {
+        [
+            OptionSpec("hostname", short: "H", value: "HOST", help: "Host name or address to connect to."),
+            OptionSpec("port", short: "p", value: "PORT", help: "Port (default \(defaultPort), or \(implicitPort) with --tls)."),
+            OptionSpec("ipv4", short: "4", help: "Connect over IPv4 only."),
+            OptionSpec("ipv6", short: "6", help: "Connect over IPv6 only."),
+            OptionSpec("tls", help: "Implicit TLS: TLS from the first byte."),
+            OptionSpec("starttls", help: "Require STARTTLS; fail if the server does not offer it."),
+            OptionSpec("cacert", value: "FILE", help: "Verify the server certificate against the CA certificates in FILE."),
+            OptionSpec("capath", value: "DIR", help: "Verify against the CA certificates in DIR (hashed names)."),
+            OptionSpec("insecure", help: "Do not verify the server certificate (it is verified by default)."),
+            OptionSpec("client-cert", value: "FILE", help: "Client certificate (PEM) to present."),
+            OptionSpec("client-key", value: "FILE", help: "Private key (PEM) of the client certificate."),
+            OptionSpec("sni", value: "NAME", help: "Server name to send in TLS SNI and to verify, when it differs from -H."),
+            OptionSpec("cert-warning", value: "DAYS", help: "WARNING when the server certificate expires in fewer than DAYS days."),
+            OptionSpec("cert-critical", value: "DAYS", help: "CRITICAL when the server certificate expires in fewer than DAYS days."),
+        ]
+    }
+
+    public let host: String
+    public let port: Int
+    public let ipVersion: Int?
+    public let tls: TLSMode
+    public let caFile: String?
+    public let caPath: String?
+    public let insecure: Bool
+    public let clientCert: String?
+    public let clientKey: String?
+    public let sni: String?
+    /// Days-left thresholds as ranges (`N:` alerts below N), or empty.
+    public let certThresholds: Thresholds
+
+    public init(_ options: ParsedOptions, defaultPort: Int, implicitPort: Int) throws(UsageError) {
+        guard let host = options.string("hostname"), !host.isEmpty else {
+            throw UsageError("missing -H/--hostname")
+        }
+        guard !host.contains(where: { $0 == "/" || $0 == " " || $0 == "@" || $0 == "?" || $0 == "#" }) else {
+            throw UsageError("invalid value '\(host)' for -H/--hostname")
+        }
+        self.host = host
+        if options.flag("tls") && options.flag("starttls") {
+            throw UsageError("give either --tls or --starttls, not both")
+        }
+        tls = options.flag("tls") ? .implicit : (options.flag("starttls") ? .startTLS : .plain)
+        port = try options.int("port", default: tls == .implicit ? implicitPort : defaultPort, in: 1...65535)
+        if options.flag("ipv4") && options.flag("ipv6") { throw UsageError("give either -4 or -6, not both") }
+        ipVersion = options.flag("ipv4") ? 4 : (options.flag("ipv6") ? 6 : nil)
+        caFile = options.string("cacert")
+        caPath = options.string("capath")
+        insecure = options.flag("insecure")
+        clientCert = options.string("client-cert")
+        clientKey = options.string("client-key")
+        if clientKey != nil && clientCert == nil { throw UsageError("--client-key needs --client-cert") }
+        sni = options.string("sni")
+        let warn = try options.double("cert-warning", in: 0...100000)
+        let crit = try options.double("cert-critical", in: 0...100000)
+        certThresholds = Thresholds(
+            warning: warn.map { ThresholdRange(start: $0, end: .infinity, text: NumberFormat.decimal($0) + ":") },
+            critical: crit.map { ThresholdRange(start: $0, end: .infinity, text: NumberFormat.decimal($0) + ":") })
+        if (warn != nil || crit != nil) && tls == .plain {
+            throw UsageError("--cert-warning/--cert-critical need --tls or --starttls")
+        }
+    }
+
+    /// `host:port` as people write it (IPv6 in brackets).
+    public var endpoint: String { "\(urlHost):\(port)" }
+
+    /// The host as it goes into a URL: the SNI name when given, brackets for IPv6 literals.
+    public var urlHost: String {
+        let name = sni ?? host
+        return name.contains(":") ? "[\(name)]" : name
+    }
+
+    /// Applies address family, TLS verification and client certificate to a handle.
+    public func apply(to easy: CurlEasy) throws(CheckError) {
+        if let ipVersion { try easy.set(CURLOPT_IPRESOLVE, ipVersion == 4 ? Int(CURL_IPRESOLVE_V4) : Int(CURL_IPRESOLVE_V6)) }
+        if let sni, sni != host {
+            // Connect to -H while the URL (and so SNI and verification) carries the SNI name.
+            let target = host.contains(":") ? "[\(host)]" : host
+            try easy.set(CURLOPT_CONNECT_TO, list: ["\(urlHost):\(port):\(target):\(port)"])
+        }
+        if tls == .startTLS { try easy.set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue)) }
+        guard tls != .plain else { return }
+        try easy.set(CURLOPT_SSL_VERIFYPEER, insecure ? 0 : 1)
+        try easy.set(CURLOPT_SSL_VERIFYHOST, insecure ? 0 : 2)
+        if let caFile { try easy.set(CURLOPT_CAINFO, caFile) }
+        if let caPath { try easy.set(CURLOPT_CAPATH, caPath) }
+        if let clientCert { try easy.set(CURLOPT_SSLCERT, clientCert) }
+        if let clientKey { try easy.set(CURLOPT_SSLKEY, clientKey) }
+        try easy.set(CURLOPT_CERTINFO, 1)
+    }
+
+    /// Overall and connect timeouts from the time left; curl's own timeout comes slightly
+    /// before the watchdog so the message can say what was pending.
+    public func applyTimeouts(to easy: CurlEasy, deadline: Deadline) throws(CheckError) {
+        try easy.set(CURLOPT_TIMEOUT_MS, deadline.remainingMilliseconds)
+        try easy.set(CURLOPT_CONNECTTIMEOUT_MS, deadline.remainingMilliseconds)
+    }
+}

@@ -1,0 +1,41 @@
+import CLibcurl
+import CheckKit
+
+/// Turns a failed transfer into the state operators expect: the service's fault (resolve,
+/// connect, timeout, TLS, login) is CRITICAL, our own setup's fault is UNKNOWN. curl's own
+/// message is kept.
+public enum CurlErrors {
+    /// The error for `outcome`; `pending` names what the run waited for when it timed out.
+    public static func error(_ outcome: CurlOutcome, endpoint: String, deadline: Deadline,
+                             pending: String?, serverReply: String?) -> CheckError {
+        let message = outcome.message
+        let reply = serverReply.map { ": \($0)" } ?? ""
+        switch outcome.code {
+        case CURLE_COULDNT_RESOLVE_HOST:
+            return .critical("cannot resolve \(endpoint): \(message)")
+        case CURLE_COULDNT_CONNECT:
+            return .critical("cannot connect to \(endpoint): \(message)")
+        case CURLE_OPERATION_TIMEDOUT:
+            let what = pending.map { "(\($0))" } ?? "(\(message))"
+            return CheckError(deadline.expiryStatus, "no answer from \(endpoint) within \(NumberFormat.decimal(deadline.seconds, fractionDigits: 1)) s \(what)")
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_ISSUER_ERROR,
+             CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_INVALIDCERTSTATUS:
+            return .critical("TLS with \(endpoint) failed: \(message)")
+        case CURLE_USE_SSL_FAILED:
+            return .critical("STARTTLS failed with \(endpoint): \(message)\(reply)")
+        case CURLE_LOGIN_DENIED:
+            return .critical("login failed\(reply.isEmpty ? ": \(message)" : reply)")
+        case CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ENGINE_NOTFOUND,
+             CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_CIPHER, CURLE_UNSUPPORTED_PROTOCOL, CURLE_FAILED_INIT,
+             CURLE_URL_MALFORMAT, CURLE_NOT_BUILT_IN, CURLE_BAD_FUNCTION_ARGUMENT, CURLE_UNKNOWN_OPTION,
+             CURLE_OUT_OF_MEMORY, CURLE_READ_ERROR, CURLE_FILE_COULDNT_READ_FILE:
+            return .unknown("cannot set up the connection to \(endpoint): \(message)")
+        case CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR:
+            return .critical("connection to \(endpoint) broken: \(message)")
+        case CURLE_WEIRD_SERVER_REPLY:
+            return .critical("unexpected reply from \(endpoint)\(reply.isEmpty ? ": \(message)" : reply)")
+        default:
+            return .critical("\(endpoint): \(message)\(reply)")
+        }
+    }
+}

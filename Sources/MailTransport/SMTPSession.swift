@@ -1,0 +1,111 @@
+import CLibcurl
+import CheckKit
+
+/// What one SMTP conversation showed: per-phase times, the banner, the extensions of the
+/// last EHLO, and the server certificate.
+public struct SMTPConversation: Sendable {
+    /// Seconds per phase: resolve, connect, tls, banner, ehlo, auth; only phases that happened.
+    public let phases: [(name: String, seconds: Double)]
+    /// Total seconds, QUIT included.
+    public let total: Double
+    public let banner: String
+    /// EHLO keywords, upper-cased (`PIPELINING`, `SIZE`, `AUTH`, ...), from the last EHLO.
+    public let extensions: [String]
+    public let certificate: CertificateFacts?
+    /// The conversation for `-vvv`.
+    public let trace: [String]
+}
+
+/// A login for SMTP AUTH.
+public struct SMTPLogin: Sendable {
+    public let user: String
+    public let password: String
+    /// `PLAIN` or `LOGIN`.
+    public let mechanism: String
+    public init(user: String, password: String, mechanism: String) {
+        self.user = user
+        self.password = password
+        self.mechanism = mechanism
+    }
+}
+
+/// Speaks SMTP through libcurl: connect, banner, EHLO, optional STARTTLS and AUTH, NOOP, QUIT.
+/// libcurl does the protocol; the timeline of its debug callback gives each phase's time.
+public enum SMTPSession {
+    static let commands: Set<String> = ["EHLO", "HELO", "STARTTLS", "NOOP", "QUIT", "MAIL", "RCPT", "DATA", "RSET", "VRFY", "HELP"]
+
+    /// Runs one conversation with `connection`; throws a CRITICAL or UNKNOWN error that says
+    /// which step failed.
+    public static func converse(_ connection: ConnectionOptions, helo: String?, login: SMTPLogin?,
+                                deadline: Deadline, log: RunContext? = nil) throws(CheckError) -> SMTPConversation {
+        let easy = try CurlEasy(redact: redact)
+        let scheme = connection.tls == .implicit ? "smtps" : "smtp"
+        // curl sends the URL path as the EHLO name (its default is this host's name).
+        let path = helo.map { "/" + percentEncode($0) } ?? ""
+        try easy.set(CURLOPT_URL, "\(scheme)://\(connection.urlHost):\(connection.port)\(path)")
+        try easy.set(CURLOPT_CUSTOMREQUEST, "NOOP")
+        try connection.apply(to: easy)
+        if let login {
+            try easy.set(CURLOPT_USERNAME, login.user)
+            try easy.set(CURLOPT_PASSWORD, login.password)
+            try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=\(login.mechanism)")
+        }
+        try connection.applyTimeouts(to: easy, deadline: deadline)
+        log?.activity("connecting to \(connection.endpoint)")
+        log?.log(2, "smtp: \(scheme)://\(connection.endpoint) tls=\(connection.tls) auth=\(login?.mechanism ?? "none") (libcurl \(CurlLibrary.version))")
+        let outcome = easy.perform()
+        let events = easy.transcript.events
+        if log?.verbosity ?? 0 >= 3 { easy.transcript.traceLines().forEach { line in log?.log(3, line) } }
+        guard outcome.ok else {
+            throw CurlErrors.error(outcome, endpoint: connection.endpoint, deadline: deadline,
+                                   pending: pending(events), serverReply: easy.transcript.lastReply)
+        }
+        let timeline = SMTPTimeline(events: events,
+                                    resolved: easy.seconds(CURLINFO_NAMELOOKUP_TIME_T),
+                                    connected: easy.seconds(CURLINFO_CONNECT_TIME_T),
+                                    tlsDone: connection.tls == .implicit ? easy.seconds(CURLINFO_APPCONNECT_TIME_T) : nil)
+        return SMTPConversation(
+            phases: timeline.phases(),
+            total: easy.seconds(CURLINFO_TOTAL_TIME_T) ?? deadline.elapsed,
+            banner: timeline.banner,
+            extensions: timeline.extensions,
+            certificate: CertificateFacts(chain: easy.certificateChain()),
+            trace: [])
+    }
+
+    /// What the server still owed us when the transfer stopped, for a timeout message.
+    static func pending(_ events: [Transcript.Event]) -> String? {
+        guard let last = events.last(where: { $0.direction != .info }) else {
+            return events.contains(where: { $0.line.hasPrefix("Connected to") }) ? "waiting for the banner" : "connecting"
+        }
+        if last.direction == .sent {
+            let verb = last.line.split(separator: " ").first.map(String.init) ?? last.line
+            return "waiting for the reply to \(commands.contains(verb.uppercased()) ? verb.uppercased() : "AUTH")"
+        }
+        return "after \(last.line.prefix(40))"
+    }
+
+    /// AUTH data is credentials in base64: never kept, not even for `-vvv`.
+    @Sendable static func redact(_ line: String) -> String {
+        let verb = line.split(separator: " ").first.map { $0.uppercased() } ?? ""
+        if verb == "AUTH" {
+            let words = line.split(separator: " ")
+            return words.count > 2 ? "\(words[0]) \(words[1]) ***" : line
+        }
+        return commands.contains(verb) ? line : "***"
+    }
+
+    static func percentEncode(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            let c = Character(Unicode.Scalar(byte))
+            if c.isASCII && (c.isLetter || c.isNumber || c == "." || c == "-" || c == "_") {
+                out.append(c)
+            } else {
+                let hex = String(byte, radix: 16, uppercase: true)
+                out += "%" + (hex.count == 1 ? "0" : "") + hex
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,81 @@
+/// Reads phase times, the banner and EHLO keywords from an SMTP transcript.
+struct SMTPTimeline {
+    let events: [Transcript.Event]
+    let resolved: Double?
+    let connected: Double?
+    /// For implicit TLS: when the handshake finished.
+    let tlsDone: Double?
+
+    /// The first reply line (the 220 greeting), as received.
+    var banner: String {
+        events.first(where: { $0.direction == .received })?.line ?? ""
+    }
+
+    /// Keywords of the last EHLO reply (its first line is the greeting, not a keyword).
+    var extensions: [String] {
+        guard let ehlo = events.lastIndex(where: { $0.direction == .sent && $0.line.uppercased().hasPrefix("EHLO") }) else { return [] }
+        var out: [String] = []
+        var first = true
+        for event in events[(ehlo + 1)...] {
+            if event.direction == .sent { break }
+            guard event.direction == .received, event.line.hasPrefix("250") else { continue }
+            if !first {
+                let keyword = event.line.dropFirst(4).split(separator: " ").first.map { $0.uppercased() } ?? ""
+                if !keyword.isEmpty { out.append(keyword) }
+            }
+            first = false
+            if event.line.count >= 4 && event.line[event.line.index(event.line.startIndex, offsetBy: 3)] == " " { break }
+        }
+        return out
+    }
+
+    /// Each phase's own duration (not cumulative), in protocol order.
+    func phases() -> [(name: String, seconds: Double)] {
+        var out: [(String, Double)] = []
+        if let resolved { out.append(("resolve", resolved)) }
+        if let connected { out.append(("connect", max(0, connected - (resolved ?? 0)))) }
+        let streamStart = tlsDone ?? connected ?? 0
+        if let tlsDone, let connected { out.append(("tls", max(0, tlsDone - connected))) }
+        if let first = events.first(where: { $0.direction == .received }) {
+            out.append(("banner", max(0, first.time - streamStart)))
+        }
+        let ehlo = exchanges(startingWith: "EHLO")
+        if !ehlo.isEmpty { out.append(("ehlo", ehlo.reduce(0, +))) }
+        if tlsDone == nil, let sent = events.firstIndex(where: { $0.direction == .sent && $0.line.uppercased() == "STARTTLS" }),
+           let next = events[(sent + 1)...].first(where: { $0.direction == .sent }) {
+            // From STARTTLS to the first command sent over TLS: the 220 reply plus the handshake.
+            out.append(("tls", max(0, next.time - events[sent].time)))
+        }
+        let auth = exchanges(startingWith: "AUTH")
+        if !auth.isEmpty { out.append(("auth", auth.reduce(0, +))) }
+        return out
+    }
+
+    /// Round trips of each command starting with `verb`: from sending it until its final reply
+    /// line (`NNN ` with a space), following 334 continuations for AUTH.
+    func exchanges(startingWith verb: String) -> [Double] {
+        var out: [Double] = []
+        var i = 0
+        while i < events.count {
+            let e = events[i]
+            if e.direction == .sent && e.line.uppercased().hasPrefix(verb) {
+                var j = i + 1
+                while j < events.count {
+                    let r = events[j]
+                    if r.direction == .received, isFinal(r.line), !r.line.hasPrefix("334") { break }
+                    j += 1
+                }
+                if j < events.count { out.append(max(0, events[j].time - e.time)) }
+                i = j
+            }
+            i += 1
+        }
+        return out
+    }
+
+    func isFinal(_ line: String) -> Bool {
+        let bytes = Array(line.utf8)
+        return bytes.count >= 3 && (bytes.count == 3 || bytes[3] == UInt8(ascii: " "))
+            && bytes[0...2].allSatisfy { $0 >= 48 && $0 <= 57 }
+    }
+}

@@ -1,0 +1,54 @@
+import CLibcurl
+import CheckKit
+
+/// The protocol conversation of one transfer, line by line with times, as curl's debug
+/// callback reports it. Phase timings and server replies are read from it; credentials are
+/// redacted before a line is stored.
+public final class Transcript {
+    /// Which way a line went.
+    public enum Direction: Sendable { case received, sent, info }
+
+    /// One line and when it happened, in seconds since the transfer started.
+    public struct Event: Sendable {
+        public let time: Double
+        public let direction: Direction
+        public let line: String
+    }
+
+    public private(set) var events: [Event] = []
+    var start: Double = Deadline.now()
+    let redact: @Sendable (String) -> String
+    static let maxEvents = 4000
+
+    init(redact: @escaping @Sendable (String) -> String) { self.redact = redact }
+
+    func record(_ type: curl_infotype, _ bytes: UnsafeRawBufferPointer) {
+        let direction: Direction
+        switch type {
+        case CURLINFO_HEADER_IN: direction = .received
+        case CURLINFO_HEADER_OUT: direction = .sent
+        case CURLINFO_TEXT: direction = .info
+        default: return  // payload and TLS records are not protocol lines
+        }
+        let now = Deadline.now() - start
+        let text = String(decoding: bytes.prefix(4096), as: UTF8.self)
+        for piece in text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) where events.count < Transcript.maxEvents {
+            let line = String(piece.prefix(512))
+            events.append(Event(time: now, direction: direction, line: direction == .sent ? redact(line) : line))
+        }
+    }
+
+    /// Lines received, in order.
+    public var received: [Event] { events.filter { $0.direction == .received } }
+
+    /// The last line the server sent, for error messages.
+    public var lastReply: String? { events.last(where: { $0.direction == .received })?.line }
+
+    /// The trace for `-vvv`: `<` received, `>` sent, `*` curl's notes.
+    public func traceLines() -> [String] {
+        events.map { event in
+            let mark = event.direction == .received ? "<" : (event.direction == .sent ? ">" : "*")
+            return "\(mark) [\(NumberFormat.decimal(event.time, fractionDigits: 4))] \(event.line)"
+        }
+    }
+}
