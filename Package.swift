@@ -25,6 +25,9 @@ let package = Package(
         // The checks themselves.
         .target(name: "MailChecks", dependencies: ["CheckKit", "MailTransport"]),
         .executableTarget(name: "mailcheck", dependencies: ["MailChecks"]),
+        // Test-only checks that block, write state or run children, to prove the runner's
+        // deadline and the state store from outside the test process. Never installed.
+        .executableTarget(name: "mailcheck-testkit", dependencies: ["CheckKit"]),
         .testTarget(name: "CheckKitTests", dependencies: ["CheckKit"]),
         .testTarget(name: "MailCheckTests", dependencies: ["CheckKit", "MailTransport", "MailChecks"]),
     ],

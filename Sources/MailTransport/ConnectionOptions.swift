@@ -77,8 +77,8 @@ public struct ConnectionOptions: Sendable {
         }
     }
 
-    /// `host:port` as people write it (IPv6 in brackets).
-    public var endpoint: String { "\(urlHost):\(port)" }
+    /// `host:port` of -H as people write it (IPv6 in brackets).
+    public var endpoint: String { (host.contains(":") ? "[\(host)]" : host) + ":\(port)" }
 
     /// The host as it goes into a URL: the SNI name when given, brackets for IPv6 literals.
     public var urlHost: String {

@@ -11,9 +11,9 @@ public struct SMTPConversation: Sendable {
     public let banner: String
     /// EHLO keywords, upper-cased (`PIPELINING`, `SIZE`, `AUTH`, ...), from the last EHLO.
     public let extensions: [String]
+    /// Negotiated TLS protocol and cipher (`TLSv1.3 / TLS_AES_256_GCM_SHA384`).
+    public let tlsSession: String?
     public let certificate: CertificateFacts?
-    /// The conversation for `-vvv`.
-    public let trace: [String]
 }
 
 /// A login for SMTP AUTH.
@@ -60,17 +60,15 @@ public enum SMTPSession {
             throw CurlErrors.error(outcome, endpoint: connection.endpoint, deadline: deadline,
                                    pending: pending(events), serverReply: easy.transcript.lastReply)
         }
-        let timeline = SMTPTimeline(events: events,
-                                    resolved: easy.seconds(CURLINFO_NAMELOOKUP_TIME_T),
-                                    connected: easy.seconds(CURLINFO_CONNECT_TIME_T),
-                                    tlsDone: connection.tls == .implicit ? easy.seconds(CURLINFO_APPCONNECT_TIME_T) : nil)
+        let timeline = SMTPTimeline(events: events, resolved: easy.seconds(CURLINFO_NAMELOOKUP_TIME_T),
+                                    implicitTLS: connection.tls == .implicit)
         return SMTPConversation(
             phases: timeline.phases(),
             total: easy.seconds(CURLINFO_TOTAL_TIME_T) ?? deadline.elapsed,
             banner: timeline.banner,
             extensions: timeline.extensions,
-            certificate: CertificateFacts(chain: easy.certificateChain()),
-            trace: [])
+            tlsSession: timeline.tlsEvent.map { String($0.line.dropFirst("SSL connection using ".count)) },
+            certificate: CertificateFacts(chain: easy.certificateChain()))
     }
 
     /// What the server still owed us when the transfer stopped, for a timeout message.

@@ -99,6 +99,7 @@ public struct SMTPCheck: MonitoringCheck {
         }
         var details = ["banner: \(c.banner)", "extensions: \(c.extensions.joined(separator: " "))"]
         details += c.phases.map { "\($0.name): \(NumberFormat.seconds($0.seconds))" }
+        if let session = c.tlsSession { details.append("tls: \(session)") }
         if let cert = c.certificate { details.append("certificate: \(cert.subject ?? "?") (issuer \(cert.issuer ?? "?"))") }
         return CheckReport(name: Self.pluginName, results: results, okSummary: summary, details: details)
     }

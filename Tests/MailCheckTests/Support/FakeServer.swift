@@ -1,0 +1,70 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A loopback TCP server for what no real server does on request: say nothing, send garbage,
+/// send an endless line, or reset. Each accepted connection gets `script` on its own thread.
+final class FakeServer: @unchecked Sendable {
+    enum Behaviour: Sendable {
+        /// Accept and never send a byte.
+        case silent
+        /// Send these bytes, then keep the connection open without reading further.
+        case send([UInt8])
+        /// Send bytes without end (an endless line).
+        case flood
+        /// Accept and close at once.
+        case close
+    }
+
+    let port: Int
+    private let listener: Int32
+    private var held: [Int32] = []
+    private let lock = NSLock()
+
+    init(_ behaviour: Behaviour) throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.listener = listener
+        var yes: Int32 = 1
+        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(listener, 16) == 0 else { close(listener); throw POSIXError(.EADDRINUSE) }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) }
+        }
+        self.port = Int(UInt16(bigEndian: addr.sin_port))
+        let fd = listener
+        Thread.detachNewThread { [self] in
+            while true {
+                let client = accept(fd, nil, nil)
+                if client < 0 { return }
+                self.lock.lock(); self.held.append(client); self.lock.unlock()
+                Thread.detachNewThread { FakeServer.serve(client, behaviour) }
+            }
+        }
+    }
+
+    static func serve(_ client: Int32, _ behaviour: Behaviour) {
+        switch behaviour {
+        case .silent: break
+        case .send(let bytes): _ = bytes.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        case .flood:
+            let chunk = [UInt8](repeating: UInt8(ascii: "A"), count: 65536)
+            while chunk.withUnsafeBytes({ send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) > 0 {}
+        case .close: close(client)
+        }
+    }
+
+    deinit {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+        lock.lock(); held.forEach { close($0) }; lock.unlock()
+    }
+}
