@@ -1,0 +1,43 @@
+# mailcheck: build, install, test.
+#   make                 release build (static Swift stdlib, stripped): .build/release/mailcheck
+#   make install         installs the binary, one check_* symlink per check, the man pages
+#   make test            installs what the tests need, starts the test mail stack, runs all tests
+#   make demo            the suite's main job: every check against the local mail stack
+PREFIX     ?= /usr
+PLUGINDIR  ?= $(PREFIX)/lib/nagios/plugins
+MANDIR     ?= $(PREFIX)/share/man
+LIBEXECDIR ?= $(PLUGINDIR)
+DESTDIR    ?=
+SWIFT      ?= swift
+BUILD_FLAGS = -c release --static-swift-stdlib -Xlinker -s
+
+CHECKS = check_smtp
+
+.PHONY: all build install uninstall test demo bench clean
+
+all: build
+
+build:
+	$(SWIFT) build $(BUILD_FLAGS) --product mailcheck
+
+install: build
+	install -d $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 755 .build/release/mailcheck $(DESTDIR)$(PLUGINDIR)/mailcheck
+	for c in $(CHECKS); do ln -sf mailcheck $(DESTDIR)$(PLUGINDIR)/$$c; done
+	for c in $(CHECKS); do install -m 644 man/man1/$$c.1 $(DESTDIR)$(MANDIR)/man1/$$c.1; done
+
+uninstall:
+	rm -f $(DESTDIR)$(PLUGINDIR)/mailcheck
+	for c in $(CHECKS); do rm -f $(DESTDIR)$(PLUGINDIR)/$$c $(DESTDIR)$(MANDIR)/man1/$$c.1; done
+
+test:
+	./scripts/test.sh
+
+demo:
+	./scripts/demo.sh
+
+bench:
+	./scripts/bench.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need (Debian packages, only those missing),
+# starts the private test mail stack, builds, and runs every test. CI runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/install-deps.sh
+./scripts/mailstack.sh start
+trap './scripts/mailstack.sh stop >/dev/null 2>&1 || true' EXIT
+
+swift build --build-tests
+swift test --skip-build
