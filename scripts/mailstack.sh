@@ -152,6 +152,8 @@ check_one() {
 
 # pids_alive: our three masters are running (listeners alone could belong to another stack).
 pids_alive() {
+  # Only root can read the pid files; for others the listeners must do.
+  [ "$(id -u)" -eq 0 ] || return 0
   alive "$(pid_from "$PF_QUEUE/pid/master.pid")" &&
     alive "$(pid_from "$DC_BASE/master.pid")" &&
     alive "$(pid_from "$DC2_BASE/master.pid")"
@@ -331,7 +333,9 @@ listen = $HOST
 default_internal_user = dovecot
 default_internal_group = dovecot
 default_login_user = dovenull
-log_timestamp = "%Y-%m-%d %H:%M:%S "
+hostname = mail.$DOMAIN
+# Microseconds in the log: handy when a test measures how long something took.
+log_timestamp = "%Y-%m-%d %H:%M:%S.%{usecs} "
 auth_verbose = yes
 
 ssl = yes
@@ -343,7 +347,8 @@ $dh
 # but only with login_trusted_networks); STARTTLS/STLS are offered all the same.
 disable_plaintext_auth = no
 auth_mechanisms = plain login
-# Failed logins must stay fast: no per-IP penalty, no failure delay.
+# Failed logins must stay fast: no per-IP penalty, no failure delay. What remains is
+# Dovecot 2.3's fixed 0.5 s timer for queued failure replies (not configurable).
 auth_failure_delay = 0
 login_trusted_networks = 127.0.0.0/8
 service anvil {
@@ -378,9 +383,13 @@ mail_plugins = \$mail_plugins quota
 protocol imap {
   mail_plugins = \$mail_plugins imap_quota
 }
+# Unlimited by default (storage=0); carol's limit comes from the passwd-file. Dovecot's
+# default grace lets one message take a user up to 10 % over the limit; the next one is
+# refused (552 5.2.2 over LMTP, so Postfix bounces it).
 plugin {
   quota = maildir:User quota
   quota_rule = *:storage=0
+  quota_grace = 10%%
 }
 EOF
 
