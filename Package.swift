@@ -29,7 +29,7 @@ let package = Package(
         // deadline and the state store from outside the test process. Never installed.
         .executableTarget(name: "mailcheck-testkit", dependencies: ["CheckKit"]),
         .testTarget(name: "CheckKitTests", dependencies: ["CheckKit"]),
-        .testTarget(name: "MailCheckTests", dependencies: ["CheckKit", "MailTransport", "MailChecks"]),
+        .testTarget(name: "MailCheckTests", dependencies: ["CheckKit", "MailTransport", "MailChecks"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -87,7 +87,16 @@ public struct CheckReport: Sendable, Equatable {
 
     /// Server replies can carry CR/LF or `|`; neither may break the plugin output format.
     static func oneLine(_ text: String) -> String {
-        String(text.map { $0 == "\n" || $0 == "\r" ? " " : ($0 == "|" ? "/" : $0) })
+        // Scalars, not Characters: "\r\n" is one Character and would slip past a comparison.
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n", "\r": out.append(" ")
+            case "|": out.append("/")
+            default: out.append(scalar)
+            }
+        }
+        return String(out)
     }
 }
 

@@ -40,8 +40,7 @@ public struct Credentials: Sendable {
         if let passwordFile {
             let bytes = try FileIO.read(passwordFile, limit: 64 << 10)
             let text = String(decoding: bytes, as: UTF8.self)
-            let first = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-            let password = first.hasSuffix("\r") ? String(first.dropLast()) : String(first)
+            let password = text.lines.first ?? ""
             guard !password.isEmpty else { throw .unknown("password file \(passwordFile) is empty") }
             return password
         }

@@ -84,7 +84,7 @@ public enum ExtraOpts {
         var current: String? = nil
         var sawSection = false
         var out: [String] = []
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for raw in text.lines {
             let line = raw.trimmingBlanks
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             if line.hasPrefix("[") {
@@ -114,6 +114,17 @@ public enum ExtraOpts {
         }
         guard sawSection else { throw UsageError("--extra-opts: invalid section '\(section)' in config file '\(path)'") }
         return out
+    }
+}
+
+extension String {
+    /// Lines split on LF with any CR at their end removed (CRLF files are common).
+    public var lines: [String] {
+        unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            var view = String.UnicodeScalarView(line)
+            if view.last == "\r" { view.removeLast() }
+            return String(view)
+        }
     }
 }
 

@@ -28,16 +28,20 @@ public enum NumberFormat {
 
     /// Whole-number rendering for very large magnitudes, digit by digit, never exponent form.
     static func integral(_ value: Double) -> String {
-        var v = abs(value).rounded()
-        if v < 9.2e18 { return (value < 0 ? "-" : "") + String(UInt64(v)) }
-        var digits: [Character] = []
-        while v >= 1 && digits.count < 400 {
-            let q = (v / 10).rounded(.down)
-            let d = Int(v - q * 10)
-            digits.append(Character(String(max(0, min(9, d)))))
-            v = q
-        }
-        return (value < 0 ? "-" : "") + String(digits.reversed())
+        let v = abs(value).rounded()
+        let sign = value < 0 ? "-" : ""
+        if v < 9.2e18 { return sign + String(UInt64(v)) }
+        // Swift prints such values as the shortest round-trip form, `1.2345e+36`: expand the
+        // exponent into zeros (the digits beyond the significand are not known anyway).
+        let text = "\(v)"
+        guard let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }),
+              let exponent = Int(text[text.index(after: e)...].filter { $0 != "+" }) else { return sign + text }
+        let significand = text[..<e]
+        let parts = significand.split(separator: ".", maxSplits: 1)
+        let whole = parts.first.map(String.init) ?? "0"
+        let fraction = parts.count > 1 ? String(parts[1]) : ""
+        let zeros = max(0, exponent - fraction.count)
+        return sign + whole + fraction + String(repeating: "0", count: zeros)
     }
 
     /// A duration in seconds for human text: `0.012 s`, `1.5 s`.

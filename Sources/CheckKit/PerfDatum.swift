@@ -38,7 +38,11 @@ public struct PerfDatum: Sendable, Equatable {
 
     /// `=` and `'` cannot appear in a label (not even quoted); they become `_`.
     static func sanitize(_ label: String) -> String {
-        let cleaned = String(label.map { $0 == "=" || $0 == "'" || $0 == "\n" || $0 == "|" ? "_" : $0 })
+        var scalars = String.UnicodeScalarView()
+        for s in label.unicodeScalars {
+            scalars.append(s == "=" || s == "'" || s == "\n" || s == "\r" || s == "|" ? "_" : s)
+        }
+        let cleaned = String(scalars)
         return cleaned.isEmpty ? "_" : cleaned
     }
 

@@ -23,6 +23,12 @@ public enum PluginRunner {
     /// Runs `check` with the process's arguments, writes its output, and returns the exit code.
     public static func main(_ check: any MonitoringCheck.Type, arguments: [String]) -> Int32 {
         signal(SIGPIPE, SIG_IGN)
+        // A parent can hand us a blocked SIGALRM (signal masks survive exec); the watchdog
+        // depends on it, so unblock it.
+        var alarm = sigset_t()
+        sigemptyset(&alarm)
+        sigaddset(&alarm, SIGALRM)
+        sigprocmask(SIG_UNBLOCK, &alarm, nil)
         // Nothing may reach stderr (Icinga 2 merges it into the output); libraries that print
         // there are silenced unless someone is debugging the suite itself.
         if FileIO.environment("MAILCHECK_DEBUG") == nil {
@@ -50,6 +56,7 @@ public enum PluginRunner {
             let expanded = try ExtraOpts.expand(arguments, programName: check.programName)
             options = try OptionParser.parse(expanded, specs: specs)
             if options.flag("help") { return (.unknown, help(check, specs: specs)) }
+            if options.flag("version") { return (.unknown, "\(check.programName) (mailcheck) \(mailcheckVersion)\n") }
             timeout = try parseTimeout(options.string("timeout"), check: check)
             format = try options.choice("output-format", ["nagios", "json"], default: "nagios")
             instance = try check.init(options: options)

@@ -38,7 +38,7 @@ public struct StateStore: Sendable {
     public static func safeName(_ key: String) -> String {
         let allowed: (Character) -> Bool = { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }
         let cleaned = String(key.map { allowed($0) ? $0 : "_" })
-        if cleaned == key && !key.hasPrefix(".") && !key.isEmpty { return key }
+        if cleaned == key && !key.hasPrefix(".") && !key.isEmpty && key.utf8.count <= 100 { return key }
         return String(cleaned.prefix(80)) + "-" + String(fnv1a(Array(key.utf8)), radix: 16)
     }
 
@@ -152,7 +152,12 @@ public struct StateStore: Sendable {
 
     /// Header, payload lines, and a trailer with the line count and a checksum of the payload.
     static func encode(_ lines: [String], name: String) -> [UInt8] {
-        let payload = lines.map { String($0.map { $0 == "\n" ? " " : $0 }) }.joined(separator: "\n")
+        // A stored line can hold neither LF nor CR: either would split it when read back.
+        let payload = lines.map { line -> String in
+            var view = String.UnicodeScalarView()
+            for s in line.unicodeScalars { view.append(s == "\n" || s == "\r" ? " " : s) }
+            return String(view)
+        }.joined(separator: "\n")
         let payloadBytes = Array(payload.utf8)
         var text = "\(magic) \(safeName(name))\n"
         if !lines.isEmpty { text += payload + "\n" }
@@ -163,7 +168,7 @@ public struct StateStore: Sendable {
     /// The payload lines, or nil when the file is not a complete state file of ours.
     static func decode(_ bytes: [UInt8]) -> [String]? {
         guard let text = String(validating: bytes, as: UTF8.self), text.hasSuffix("\n") else { return nil }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { String(String.UnicodeScalarView($0)) }
         lines.removeLast()  // after the final newline
         guard lines.count >= 2, lines[0].hasPrefix(magic + " "), let trailer = lines.last else { return nil }
         let parts = trailer.split(separator: " ")

@@ -120,7 +120,20 @@ public enum Subprocess {
         open.forEach { close($0) }
         if failure != nil { kill(-pid, SIGKILL) }
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        // A child may close its pipes and live on: reaping is bounded by the deadline too.
+        while true {
+            let reaped = waitpid(pid, &status, failure == nil ? WNOHANG : 0)
+            if reaped == pid { break }
+            if reaped < 0 && errno != EINTR { break }
+            if reaped == 0 {
+                if deadline.isExpired {
+                    failure = deadline.expiredError(while: "waiting for \(path)")
+                    kill(-pid, SIGKILL)
+                    continue
+                }
+                usleep(2000)
+            }
+        }
         if let failure { throw failure }
         let exited = (status & 0x7f) == 0
         return SubprocessResult(exitCode: exited ? (status >> 8) & 0xff : nil,
@@ -146,8 +159,10 @@ public enum Subprocess {
 extension String {
     /// Without leading and trailing blanks and line breaks.
     public var trimmingBlanksAndNewlines: String {
-        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
-        guard let first = firstIndex(where: { !blank($0) }), let last = lastIndex(where: { !blank($0) }) else { return "" }
-        return String(self[first...last])
+        let blank: (Unicode.Scalar) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }
+        let scalars = unicodeScalars
+        guard let first = scalars.firstIndex(where: { !blank($0) }),
+              let last = scalars.lastIndex(where: { !blank($0) }) else { return "" }
+        return String(scalars[first...last])
     }
 }

@@ -56,7 +56,7 @@ struct OptionParserTests {
 
     @Test("-vvv counts", arguments: [
         (["-vvv"], 3), (["-v", "-v"], 2), (["--verbose", "-vv"], 3), ([], 0), (["-v"], 1), (["-vvvvv"], 5),
-    ])
+    ] as [([String], Int)])
     func counting(arguments: [String], expected: Int) throws {
         let options = try Self.parse(arguments)
         #expect(options.count("verbose") == expected)
@@ -175,7 +175,7 @@ struct ParsedOptionsTests {
         ("@", "invalid range '@' for -w/--warning: empty range"),
         (":10", "invalid range ':10' for -w/--warning: start is empty (use ~ for minus infinity)"),
         ("1e5", "invalid range '1e5' for -w/--warning: '1e5' is not a number"),
-    ])
+    ] as [(String, String)])
     func rangeErrors(text: String, expected: String) throws {
         let options = try #require(Self.parse(["-w", text]))
         #expect(Self.message { () throws(UsageError) in try options.range("warning") } == expected)
@@ -228,7 +228,7 @@ struct ParsedOptionsTests {
         ("ehlo=x", "invalid range 'x' for --phase-warning ehlo: 'x' is not a number"),
         ("ehlo=", "invalid range '' for --phase-warning ehlo: empty range"),
         ("connect=5:1", "invalid range '5:1' for --phase-warning connect: start is greater than end"),
-    ])
+    ] as [(String, String)])
     func namedRangesErrors(item: String, expected: String) throws {
         let options = try #require(Self.parse(["--phase-warning", item]))
         #expect(Self.message { () throws(UsageError) in try options.namedRanges("phase-warning", names: ["connect", "ehlo"]) }

@@ -1,3 +1,4 @@
+import Glibc
 import Testing
 @testable import CheckKit
 
@@ -37,7 +38,7 @@ struct PerfDataTests {
     @Test("= and ' are replaced in labels", arguments: [
         ("a=b", "a_b=1"), ("it's", "it_s=1"), ("it's a=b", "'it_s a_b'=1"), ("==", "__=1"), ("'", "_=1"),
         ("a|b", "a_b=1"), ("", "_=1"),
-    ])
+    ] as [(String, String)])
     func sanitized(label: String, expected: String) {
         #expect(Self.render(label, 1) == expected)
     }
@@ -53,7 +54,7 @@ struct PerfDataTests {
         (UnitOfMeasure.none, "x=5"), (.seconds, "x=5s"), (.milliseconds, "x=5ms"), (.microseconds, "x=5us"),
         (.percent, "x=5%"), (.bytes, "x=5B"), (.kilobytes, "x=5KB"), (.megabytes, "x=5MB"), (.terabytes, "x=5TB"),
         (.counter, "x=5c"),
-    ])
+    ] as [(UnitOfMeasure, String)])
     func units(unit: UnitOfMeasure, expected: String) {
         #expect(Self.render("x", 5, unit: unit) == expected)
     }
@@ -93,9 +94,19 @@ struct PerfDataTests {
     @Test("values in the C locale", arguments: [
         (1e-7, "x=0s"), (123456789012, "x=123456789012s"), (0.1 + 0.2, "x=0.3s"), (-0.0, "x=0s"),
         (-1.5, "x=-1.5s"), (1e20, "x=100000000000000000000s"), (1234567.25, "x=1234567.25s"), (0.000001, "x=0.000001s"),
-    ])
+    ] as [(Double, String)])
     func cLocale(value: Double, expected: String) {
         #expect(Self.render("x", value, unit: .seconds) == expected)
+    }
+
+    /// A huge measured value (or min/max) trapped in NumberFormat; run in a child process.
+    @Test("huge values and bounds render without trapping")
+    func hugeValues() async {
+        await #expect(processExitsWith: .success) {
+            guard let datum = PerfDatum("x", 1e300, unit: .bytes, min: 0, max: 1e40),
+                  datum.rendered == "x=1" + String(repeating: "0", count: 300) + "B;;;0;1" + String(repeating: "0", count: 40)
+            else { exit(1) }
+        }
     }
 
     @Test("min and max are C-locale numbers too")
@@ -104,7 +115,7 @@ struct PerfDataTests {
         #expect(Self.render("x", 0.5, min: 0.1 + 0.2, max: 2.5) == "x=0.5;;;0.3;2.5")
     }
 
-    @Test("no rendering ever contains U, a comma, nan or inf", arguments: [0.0, 1e-9, -7.25, 1e300, 99.5])
+    @Test("no rendering ever contains U, a comma, nan or inf", arguments: [0.0, 1e-9, -7.25, 1e30, 99.5])
     func neverForbidden(value: Double) throws {
         let rendered = try #require(Self.render("metric", value, unit: .percent, warning: "1", critical: "2", min: 0, max: 100))
         let valuePart = rendered.split(separator: "=", maxSplits: 1)[1]

@@ -147,7 +147,7 @@ struct ThresholdsTests {
         (nil, "20", 21, .critical), (nil, "20", 15, .ok),
         (nil, nil, 1e9, .ok),
         // critical evaluated first even when warning also alerts
-        ("5", "3", 4, .warning), ("5", "3", 6, .critical),
+        ("5", "3", 4, .critical), ("5", "3", 6, .critical), ("3", "5", 4, .warning), ("3", "5", 6, .critical),
     ]
 
     @Test("critical is evaluated before warning", arguments: table)

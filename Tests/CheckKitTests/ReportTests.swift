@@ -16,7 +16,7 @@ struct ReportTests {
         ([Status.ok], Status.ok), ([.ok, .ok], .ok), ([.ok, .unknown], .unknown), ([.unknown, .warning], .warning),
         ([.warning, .unknown], .warning), ([.critical, .unknown], .critical), ([.unknown, .critical, .warning, .ok], .critical),
         ([.warning, .ok, .warning], .warning), ([.unknown], .unknown),
-    ])
+    ] as [([Status], Status)])
     func worstState(states: [Status], expected: Status) {
         let report = CheckReport(name: "X", results: states.enumerated().map { CheckResult($1, "r\($0)") })
         #expect(report.status == expected)
@@ -177,7 +177,7 @@ struct ReportTests {
     @Test("JSON string escaping", arguments: [
         ("plain", "\"plain\""), ("q\"b\\", "\"q\\\"b\\\\\""), ("a\nb\rc\td", "\"a\\nb\\rc\\td\""),
         ("\u{01}\u{1f}", "\"\\u0001\\u001f\""), ("é😀", "\"é😀\""), ("\r\n", "\"\\r\\n\""),
-    ])
+    ] as [(String, String)])
     func jsonString(input: String, expected: String) {
         #expect(JSON.string(input) == expected)
     }

@@ -4,7 +4,7 @@ import Testing
 struct StatusTests {
     @Test("exit codes and labels", arguments: [
         (Status.ok, Int32(0), "OK"), (.warning, 1, "WARNING"), (.critical, 2, "CRITICAL"), (.unknown, 3, "UNKNOWN"),
-    ])
+    ] as [(Status, Int32, String)])
     func exitCodeAndLabel(status: Status, code: Int32, label: String) {
         #expect(status.exitCode == code)
         #expect(status.label == label)
@@ -30,7 +30,7 @@ struct StatusTests {
         ("ok", Status.ok), ("OK", .ok), ("Warning", .warning), ("warn", .warning), ("CRITICAL", .critical),
         ("crit", .critical), ("unknown", .unknown), ("UNKNOWN", .unknown), ("0", .ok), ("1", .warning),
         ("2", .critical), ("3", .unknown),
-    ])
+    ] as [(String, Status)])
     func parseName(text: String, expected: Status) {
         #expect(Status(name: text) == expected)
     }

@@ -19,8 +19,16 @@ final class FakeServer: @unchecked Sendable {
 
     let port: Int
     private let listener: Int32
-    private var held: [Int32] = []
-    private let lock = NSLock()
+    private let held = Held()
+
+    /// Accepted connections, closed with the server; a class of its own so the accept thread
+    /// does not keep the server alive (which would leave its thread blocked in accept).
+    final class Held: @unchecked Sendable {
+        private var fds: [Int32] = []
+        private let lock = NSLock()
+        func add(_ fd: Int32) { lock.lock(); fds.append(fd); lock.unlock() }
+        func closeAll() { lock.lock(); fds.forEach { close($0) }; fds = []; lock.unlock() }
+    }
 
     init(_ behaviour: Behaviour) throws {
         let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -41,11 +49,12 @@ final class FakeServer: @unchecked Sendable {
         }
         self.port = Int(UInt16(bigEndian: addr.sin_port))
         let fd = listener
-        Thread.detachNewThread { [self] in
+        let held = self.held
+        Thread.detachNewThread {
             while true {
                 let client = accept(fd, nil, nil)
                 if client < 0 { return }
-                self.lock.lock(); self.held.append(client); self.lock.unlock()
+                held.add(client)
                 Thread.detachNewThread { FakeServer.serve(client, behaviour) }
             }
         }
@@ -65,6 +74,6 @@ final class FakeServer: @unchecked Sendable {
     deinit {
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
-        lock.lock(); held.forEach { close($0) }; lock.unlock()
+        held.closeAll()
     }
 }

@@ -69,31 +69,54 @@ enum Plugin {
         try exec(buildDir + "/mailcheck-testkit", [name] + arguments)
     }
 
-    static func exec(_ path: String, _ arguments: [String], environment: [String: String] = [:]) throws -> PluginRun {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
+    /// Runs a program as a scheduler would: posix_spawn with a clean signal mask (Swift
+    /// Testing's threads block signals, and Foundation's Process would pass that on and can
+    /// deadlock in waitUntilExit under parallel tests), stdout and stderr to files, stdin
+    /// from /dev/null, reaped with waitpid. A child still running after `limit` seconds is killed.
+    static func exec(_ path: String, _ arguments: [String], environment: [String: String] = [:],
+                     limit: Double = 120) throws -> PluginRun {
         var env = ProcessInfo.processInfo.environment
         env["MAILCHECK_DEBUG"] = nil
         for (k, v) in environment { env[k] = v }
-        process.environment = env
-        // Files, not pipes: nothing can block on a full pipe, and stderr is read exactly.
         let dir = NSTemporaryDirectory()
         let token = UUID().uuidString
         let outPath = dir + "out-\(token)", errPath = dir + "err-\(token)"
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: outPath); try? FileManager.default.removeItem(atPath: errPath) }
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        process.standardInput = FileHandle.nullDevice
+        defer { unlink(outPath); unlink(errPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = ([path] + arguments).map { strdup($0) } + [nil]
+        let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
+        var pid: pid_t = 0
         let start = Date()
-        try process.run()
-        process.waitUntilExit()
+        let rc = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .ENOENT) }
+        var status: Int32 = 0
+        while true {
+            let reaped = waitpid(pid, &status, WNOHANG)
+            if reaped == pid || (reaped < 0 && errno != EINTR) { break }
+            if Date().timeIntervalSince(start) > limit { kill(pid, SIGKILL) }
+            usleep(1000)
+        }
         let seconds = Date().timeIntervalSince(start)
         let out = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
         let err = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        return PluginRun(code: process.terminationStatus, stdout: out, stderr: err, seconds: seconds)
+        let code: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return PluginRun(code: code, stdout: out, stderr: err, seconds: seconds)
     }
 }
 
