@@ -25,3 +25,30 @@ echo "== Submission: STARTTLS and AUTH as a user"
 run check_smtp -H "$MAIL_HOST" -p "$SUBMISSION_PORT" --starttls --cacert "$CA_CERT" --sni "$TLS_SERVER_NAME" -U "$ALICE_USER" --password-file "$ALICE_PASS_FILE" -w 1 -c 3
 echo "== Submissions: implicit TLS"
 run check_smtp -H "$MAIL_HOST" -p "$SUBMISSIONS_PORT" --tls --cacert "$CA_CERT" --sni "$TLS_SERVER_NAME"
+
+echo "== Mail store and /: how full, how fast they grow, when they will be full (first run: collecting)"
+DG_STATE="$bin/disk-growth-state"
+run check_disk_growth -p "$MAIL_STORE_DIR" -p / --state-dir "$DG_STATE" --days-warning 30 --days-critical 7 -w 90 -c 95
+echo "== The mail store's history replayed over three days (MAILCHECK_NOW), 64 MiB arriving a day"
+DG_NOW=$(date +%s)
+for day in 2 1; do
+    head -c 67108864 /dev/zero >"$bin/arrived-$day" 2>/dev/null
+    MAILCHECK_NOW=$((DG_NOW - day * 86400)) "$P/check_disk_growth" -p "$MAIL_STORE_DIR" --state-dir "$DG_STATE/replay" >/dev/null
+done
+head -c 67108864 /dev/zero >"$bin/arrived-0" 2>/dev/null
+MAILCHECK_NOW=$DG_NOW run check_disk_growth -p "$MAIL_STORE_DIR" --state-dir "$DG_STATE/replay" --days-warning 30 --days-critical 7 -v
+
+echo "== MTA queue: the test stack's Postfix (mail to $DEFERRED_DOMAIN waits for a closed port)"
+run check_mta_queue --config-dir "$POSTFIX_CONFIG_DIR" --queue deferred -w 100 -c 1000 --age-warning 3600 --age-critical 14400 -v
+
+echo "== IMAP: log in with STARTTLS, open INBOX read-only, read the newest header (nothing marked seen)"
+run check_imap_login -H "$MAIL_HOST" -p "$IMAP_PORT" --starttls --cacert "$CA_CERT" --sni "$TLS_SERVER_NAME" -U "$ALICE_USER" --password-file "$ALICE_PASS_FILE" --fetch-latest -w 1 -c 3 -v
+echo "== IMAPS: carol's storage quota (1 MiB) against 80/95 %"
+run check_imap_login -H "$MAIL_HOST" -p "$IMAPS_PORT" --tls --cacert "$CA_CERT" --sni "$TLS_SERVER_NAME" -U "$CAROL_USER" --password-file "$CAROL_PASS_FILE" --auth-mechanism LOGIN --quota-warning 80 --quota-critical 95
+echo "== IMAPS on a listener whose certificate expires in $IMAPS_SHORTCERT_DAYS days"
+run check_imap_login -H "$MAIL_HOST" -p "$IMAPS_SHORTCERT_PORT" --tls --cacert "$CA_CERT" --sni "$TLS_SERVER_NAME" -U "$BOB_USER" --password-file "$BOB_PASS_FILE" --cert-warning 30 --cert-critical 3
+echo "== IMAP: a folder that does not exist"
+run check_imap_login -H "$MAIL_HOST" -p "$IMAP_PORT" -U "$BOB_USER" --password-file "$BOB_PASS_FILE" --folder INBOX --folder Archive
+echo "== POP3 with STLS (USER/PASS), then POP3S (AUTH PLAIN)"
+run check_pop3_login -H "$MAIL_HOST" -p "$POP3_PORT" --starttls --cacert "$CA_CERT" --sni "$TLS_SERVER_NAME" -U "$ALICE_USER" --password-file "$ALICE_PASS_FILE" -w 1 -c 3
+run check_pop3_login -H "$MAIL_HOST" -p "$POP3S_PORT" --tls --cacert "$CA_CERT" --sni "$TLS_SERVER_NAME" -U "$ALICE_USER" --password-file "$ALICE_PASS_FILE" --auth-mechanism PLAIN --messages-warning 5000

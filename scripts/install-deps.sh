@@ -11,6 +11,8 @@ packages=(
   postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd openssl
   # peers for the benchmark, and mandoc for the man-page lint
   monitoring-plugins-basic monitoring-plugins-standard mandoc time curl
+  # check_mta_queue's tests unpack Debian's Exim privately (scripts/mta-queue-exim.sh); it links libidn12
+  libidn12
 )
 
 missing=()

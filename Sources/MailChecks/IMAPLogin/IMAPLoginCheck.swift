@@ -1,0 +1,178 @@
+import CheckKit
+import MailTransport
+
+/// check_imap_login: what a user does with a mailbox, timed. Connect (plain, STARTTLS or TLS),
+/// log in, open each folder read-only with EXAMINE, optionally read the newest message's
+/// header, optionally read the quota, LOGOUT. Nothing in the mailbox changes: EXAMINE opens
+/// read-only and the header is fetched with BODY.PEEK, so unseen mail stays unseen.
+public struct IMAPLoginCheck: MonitoringCheck {
+    public static let programName = "check_imap_login"
+    public static let summary = "Logs in to an IMAP server and opens folders read-only as a user does, each step timed."
+    public static let synopsis = "-H HOST [-p PORT] [--starttls|--tls] -U USER --password-file FILE [--folder NAME]... [--fetch-latest] [-w SECONDS] [-c SECONDS] [options]"
+    public static let kind = CheckKind.network
+    static let phaseNames = ["resolve", "connect", "tls", "banner", "capability", "login", "folder", "fetch", "quota", "logout"]
+
+    public static var options: [OptionSpec] {
+        [
+            OptionSpec("warning", short: "w", value: "RANGE", help: "WARNING when the total time in seconds is outside RANGE."),
+            OptionSpec("critical", short: "c", value: "RANGE", help: "CRITICAL when the total time in seconds is outside RANGE."),
+        ] + ConnectionOptions.specs(defaultPort: 143, implicitPort: 993) + [
+            OptionSpec("folder", value: "NAME", help: "Open folder NAME read-only (EXAMINE); repeatable, in order (default INBOX). Give the name as the server lists it."),
+            OptionSpec("fetch-latest", help: "Read the header of the newest message of the first folder (with BODY.PEEK: nothing is marked seen)."),
+            OptionSpec("require-capability", value: "NAME", help: "CRITICAL unless the server offers capability NAME (IDLE, QUOTA, ...); repeatable."),
+            OptionSpec("phase-warning", value: "PHASE=RANGE", help: "WARNING when a phase's seconds are outside RANGE; PHASE is one of \(phaseNames.joined(separator: ", ")) (folder applies to each folder); repeatable."),
+            OptionSpec("phase-critical", value: "PHASE=RANGE", help: "CRITICAL when a phase's seconds are outside RANGE; repeatable."),
+            OptionSpec("quota", help: "Report the storage quota (GETQUOTAROOT) when the server has QUOTA, without thresholds."),
+            OptionSpec("quota-warning", value: "RANGE", help: "WARNING when storage quota usage in percent is outside RANGE (80 alerts above 80 %); UNKNOWN when the server has no QUOTA."),
+            OptionSpec("quota-critical", value: "RANGE", help: "CRITICAL when storage quota usage in percent is outside RANGE."),
+            OptionSpec("auth-mechanism", value: "PLAIN|LOGIN", help: "PLAIN: AUTHENTICATE PLAIN (default); LOGIN: the IMAP LOGIN command."),
+        ] + Credentials.specs(userHelp: "Log in as USER (required).")
+    }
+
+    let connection: ConnectionOptions
+    let thresholds: Thresholds
+    let phaseThresholds: [String: Thresholds]
+    let folders: [String]
+    let fetchLatest: Bool
+    let requiredCapabilities: [String]
+    let quotaThresholds: Thresholds
+    let quotaWanted: Bool
+    let credentials: Credentials
+    let mechanism: IMAPLogin.Mechanism
+
+    public init(options: ParsedOptions) throws(UsageError) {
+        connection = try ConnectionOptions(options, defaultPort: 143, implicitPort: 993)
+        thresholds = try options.thresholds()
+        let warnings = try options.namedRanges("phase-warning", names: Self.phaseNames)
+        let criticals = try options.namedRanges("phase-critical", names: Self.phaseNames)
+        var phases: [String: Thresholds] = [:]
+        for name in Self.phaseNames where warnings[name] != nil || criticals[name] != nil {
+            phases[name] = Thresholds(warning: warnings[name], critical: criticals[name])
+        }
+        phaseThresholds = phases
+        let given = options.strings("folder")
+        for name in given where name.isEmpty || IMAPSyntax.quoted(name) == nil {
+            throw UsageError("invalid value '\(name)' for --folder: a folder name must not be empty or hold control characters")
+        }
+        folders = given.isEmpty ? ["INBOX"] : given
+        fetchLatest = options.flag("fetch-latest")
+        requiredCapabilities = options.strings("require-capability").map { $0.uppercased() }
+        for name in requiredCapabilities where name.isEmpty || name.contains(" ") {
+            throw UsageError("invalid value '\(name)' for --require-capability")
+        }
+        quotaThresholds = try options.thresholds(warning: "quota-warning", critical: "quota-critical")
+        quotaWanted = options.flag("quota") || !quotaThresholds.isEmpty
+        credentials = try Credentials(options)
+        guard credentials.isSet else { throw UsageError("missing -U/--username (check_imap_login logs in)") }
+        let name = try options.choice("auth-mechanism", IMAPLogin.Mechanism.allCases.map(\.rawValue), default: "PLAIN")
+        mechanism = IMAPLogin.Mechanism(rawValue: name) ?? .plain
+    }
+
+    public func run(_ context: RunContext) throws(CheckError) -> CheckReport {
+        let login = IMAPLogin(user: credentials.username ?? "", password: try credentials.password(), mechanism: mechanism)
+        let session = try IMAPSession(connection, login: login, deadline: context.deadline, log: context)
+        let started = Deadline.now()
+        var visit = IMAPLoginVisit(folders: folders)
+        do {
+            try walk(session, into: &visit)
+            try session.logout()
+        } catch let error {
+            // Before the login there is nothing to show but the error; after it, what was measured stays.
+            guard session.loggedIn else { throw error }
+            visit.failure = error
+        }
+        visit.total = Deadline.now() - started
+        return IMAPLoginReport(check: self, session: session, visit: visit).report()
+    }
+
+    /// Folders, then the newest message's header, then quota and capabilities; stops at the first
+    /// failure because libcurl drops the connection after any NO.
+    func walk(_ session: IMAPSession, into visit: inout IMAPLoginVisit) throws(CheckError) {
+        for (index, name) in folders.enumerated() {
+            let quoted = IMAPSyntax.quoted(name) ?? "\"\""
+            // EXAMINE's [UNSEEN n] is the first unseen message, not a count: STATUS gives the count.
+            // It goes first because STATUS on the selected mailbox is a client bug to Dovecot.
+            let status = try session.run("STATUS \(quoted) (MESSAGES UNSEEN)")
+            guard status.status == .ok else { throw folderError(name, status) }
+            let examine = try session.run("EXAMINE \(quoted)")
+            guard examine.status == .ok else { throw folderError(name, examine) }
+            var folder = IMAPFolderVisit(name: name, seconds: examine.seconds, state: IMAPParse.mailboxState(examine.untagged))
+            folder.unseen = status.untagged.lazy.compactMap(IMAPParse.statusItems).first?["UNSEEN"]
+            visit.visited.append(folder)
+            if index == 0 && fetchLatest { try fetch(session, folder: folder, into: &visit) }
+        }
+        if quotaWanted { try readQuota(session, into: &visit) }
+        if !requiredCapabilities.isEmpty {
+            let offered = session.offered.union(try session.currentCapabilities())
+            visit.missingCapabilities = requiredCapabilities.filter { !offered.contains($0) }
+        }
+    }
+
+    /// `folder Archive does not exist` for RFC 5530's NONEXISTENT (or a server that only says so in words).
+    func folderError(_ name: String, _ reply: IMAPReply) -> CheckError {
+        let missing = reply.responseCode == "NONEXISTENT" || reply.text.lowercased().contains("exist")
+        return .critical(missing ? "folder \(name) does not exist" : "cannot open folder \(name): \(reply.completion)")
+    }
+
+    func fetch(_ session: IMAPSession, folder: IMAPFolderVisit, into visit: inout IMAPLoginVisit) throws(CheckError) {
+        guard let count = folder.state.exists else {
+            visit.fetchSkipped = "nothing fetched: the message count of \(folder.name) could not be read"
+            return
+        }
+        guard count > 0 else {
+            visit.fetchSkipped = "nothing to fetch: \(folder.name) is empty"
+            return
+        }
+        // `*` is the newest message; BODY.PEEK never sets \Seen (and EXAMINE is read-only anyway).
+        let reply = try session.run("FETCH * (UID RFC822.SIZE INTERNALDATE BODY.PEEK[HEADER])")
+        guard reply.status == .ok else {
+            throw .critical("cannot read the newest message in \(folder.name): \(reply.completion)")
+        }
+        visit.fetch = (reply.seconds, reply.untagged.lazy.compactMap(IMAPParse.fetched).first)
+    }
+
+    func readQuota(_ session: IMAPSession, into visit: inout IMAPLoginVisit) throws(CheckError) {
+        guard try session.currentCapabilities().contains("QUOTA") || session.offered.contains("QUOTA") else {
+            visit.quotaProblem = "server has no QUOTA"
+            return
+        }
+        let reply = try session.run("GETQUOTAROOT \(IMAPSyntax.quoted(folders.first ?? "INBOX") ?? "INBOX")")
+        visit.quotaSeconds = reply.seconds
+        guard reply.status == .ok else {
+            visit.quotaProblem = "GETQUOTAROOT failed: \(reply.completion)"
+            return
+        }
+        guard let quotas = IMAPParse.quotas(reply.untagged) else {
+            visit.quotaProblem = "cannot parse the quota reply"
+            return
+        }
+        let storage = quotas.filter { $0.resource == "STORAGE" && $0.limit > 0 }
+        guard let worst = storage.max(by: { $0.usage / $0.limit < $1.usage / $1.limit }) else {
+            visit.quotaProblem = "no storage quota set for \(session.login.user)"
+            return
+        }
+        visit.quota = worst
+    }
+}
+
+/// What one run saw, step by step, for the report.
+struct IMAPLoginVisit {
+    let folders: [String]
+    var visited: [IMAPFolderVisit] = []
+    var fetch: (seconds: Double, message: IMAPFetched?)? = nil
+    var fetchSkipped: String? = nil
+    var quota: IMAPQuota? = nil
+    var quotaSeconds: Double? = nil
+    var quotaProblem: String? = nil
+    var missingCapabilities: [String] = []
+    var failure: CheckError? = nil
+    var total: Double = 0
+}
+
+/// One opened folder: EXAMINE's time and counts, and STATUS's unseen count.
+struct IMAPFolderVisit {
+    let name: String
+    let seconds: Double
+    let state: IMAPMailboxState
+    var unseen: Int? = nil
+}

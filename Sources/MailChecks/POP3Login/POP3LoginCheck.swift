@@ -1,0 +1,92 @@
+import CheckKit
+import MailTransport
+
+/// check_pop3_login: a POP3 user's session, timed. Connect (plain, STLS or TLS), log in with
+/// USER/PASS or AUTH PLAIN, STAT (message count and maildrop size), QUIT. Nothing is retrieved
+/// or deleted.
+public struct POP3LoginCheck: MonitoringCheck {
+    public static let programName = "check_pop3_login"
+    public static let summary = "Logs in to a POP3 server and reads the maildrop size with STAT, each step timed."
+    public static let synopsis = "-H HOST [-p PORT] [--starttls|--tls] -U USER --password-file FILE [-w SECONDS] [-c SECONDS] [--messages-warning RANGE] [options]"
+    public static let kind = CheckKind.network
+    static let phaseNames = ["resolve", "connect", "tls", "banner", "capa", "login", "stat", "quit"]
+
+    public static var options: [OptionSpec] {
+        [
+            OptionSpec("warning", short: "w", value: "RANGE", help: "WARNING when the total time in seconds is outside RANGE."),
+            OptionSpec("critical", short: "c", value: "RANGE", help: "CRITICAL when the total time in seconds is outside RANGE."),
+        ] + ConnectionOptions.specs(defaultPort: 110, implicitPort: 995) + [
+            OptionSpec("messages-warning", value: "RANGE", help: "WARNING when the number of messages in the maildrop is outside RANGE."),
+            OptionSpec("messages-critical", value: "RANGE", help: "CRITICAL when the number of messages in the maildrop is outside RANGE."),
+            OptionSpec("phase-warning", value: "PHASE=RANGE", help: "WARNING when a phase's seconds are outside RANGE; PHASE is one of \(phaseNames.joined(separator: ", ")); repeatable."),
+            OptionSpec("phase-critical", value: "PHASE=RANGE", help: "CRITICAL when a phase's seconds are outside RANGE; repeatable."),
+            OptionSpec("auth-mechanism", value: "USER|PLAIN", help: "USER: USER and PASS (default); PLAIN: AUTH PLAIN."),
+        ] + Credentials.specs(userHelp: "Log in as USER (required).")
+    }
+
+    let connection: ConnectionOptions
+    let thresholds: Thresholds
+    let messageThresholds: Thresholds
+    let phaseThresholds: [String: Thresholds]
+    let credentials: Credentials
+    let mechanism: POP3Login.Mechanism
+
+    public init(options: ParsedOptions) throws(UsageError) {
+        connection = try ConnectionOptions(options, defaultPort: 110, implicitPort: 995)
+        thresholds = try options.thresholds()
+        messageThresholds = try options.thresholds(warning: "messages-warning", critical: "messages-critical")
+        let warnings = try options.namedRanges("phase-warning", names: Self.phaseNames)
+        let criticals = try options.namedRanges("phase-critical", names: Self.phaseNames)
+        var phases: [String: Thresholds] = [:]
+        for name in Self.phaseNames where warnings[name] != nil || criticals[name] != nil {
+            phases[name] = Thresholds(warning: warnings[name], critical: criticals[name])
+        }
+        phaseThresholds = phases
+        credentials = try Credentials(options)
+        guard credentials.isSet else { throw UsageError("missing -U/--username (check_pop3_login logs in)") }
+        let name = try options.choice("auth-mechanism", POP3Login.Mechanism.allCases.map(\.rawValue), default: "USER")
+        mechanism = POP3Login.Mechanism(rawValue: name) ?? .user
+    }
+
+    public func run(_ context: RunContext) throws(CheckError) -> CheckReport {
+        let login = POP3Login(user: credentials.username ?? "", password: try credentials.password(), mechanism: mechanism)
+        let c = try POP3Session.converse(connection, login: login, deadline: context.deadline, log: context)
+        var results: [CheckResult] = [
+            .measure("time", c.total, unit: .seconds, thresholds: thresholds, min: 0,
+                     message: "\(connection.endpoint) answered in \(NumberFormat.seconds(c.total))"),
+        ]
+        for phase in c.phases {
+            var r = CheckResult.measure("time_\(phase.name)", phase.seconds, unit: .seconds,
+                                        thresholds: phaseThresholds[phase.name] ?? Thresholds(), min: 0,
+                                        message: "\(phase.name) took \(NumberFormat.seconds(phase.seconds))", inSummary: false)
+            if r.status == .ok { r.message = "" }
+            results.append(r)
+        }
+        let plural = c.messages == 1 ? "" : "s"
+        var messages = CheckResult.measure("messages", Double(c.messages), thresholds: messageThresholds, min: 0,
+                                           message: "\(c.messages) message\(plural) in the maildrop", inSummary: false)
+        if messages.status != .ok { messages.inSummary = true }
+        results.append(messages)
+        results.append(.metric("mailbox_size", Double(c.octets), unit: .bytes, min: 0))
+        if connection.tls != .plain {
+            if let cert = c.certificate {
+                results.append(cert.result(thresholds: connection.certThresholds))
+            } else if !connection.certThresholds.isEmpty {
+                results.append(CheckResult(.unknown, "certificate expiry could not be read"))
+            }
+        }
+        var summary = "\(login.user) on \(connection.endpoint) in \(NumberFormat.seconds(c.total))"
+        if connection.tls != .plain { summary += connection.tls == .implicit ? ", TLS" : ", STLS" }
+        summary += ", \(c.messages) message\(plural) (\(NumberFormat.bytes(Double(c.octets))))"
+        if let cert = c.certificate, connection.tls != .plain {
+            summary += ", cert \(NumberFormat.decimal(cert.daysLeft().rounded(.down), fractionDigits: 0)) days"
+        }
+        var details = ["banner: \(c.banner)", "capabilities: \(c.capabilities.joined(separator: ", "))",
+                       "login: \(login.commandName) as \(login.user)",
+                       "maildrop: \(c.messages) message\(plural), \(c.octets) octets"]
+        details += c.phases.map { "\($0.name): \(NumberFormat.seconds($0.seconds))" }
+        if let session = c.tlsSession { details.append("tls: \(session)") }
+        if let cert = c.certificate { details.append("certificate: \(cert.subject ?? "?") (issuer \(cert.issuer ?? "?"))") }
+        return CheckReport(name: Self.pluginName, results: results, okSummary: summary, details: details)
+    }
+}

@@ -1,0 +1,278 @@
+import CLibcurl
+import CheckKit
+
+/// One logged-in IMAP connection driven through libcurl: each command is one transfer on a
+/// kept connection, so every command is timed on its own and the login happens once.
+/// libcurl connects, does STARTTLS or TLS and CAPABILITY, and (for PLAIN) authenticates on the
+/// first transfer; LOGIN is sent as a command because libcurl only falls back to it when the
+/// server offers no SASL mechanism it knows. Not Sendable: it belongs to the task that made it.
+public final class IMAPSession {
+    public let connection: ConnectionOptions
+    public let login: IMAPLogin
+    let deadline: Deadline
+    let log: RunContext?
+    let easy: CurlEasy
+    let sink = IMAPUntaggedSink()
+    /// Logged in with the connection kept open.
+    public private(set) var isOpen = false
+    /// The login succeeded at some point (the connection may have closed since).
+    public private(set) var loggedIn = false
+    var closed = false
+    /// resolve, connect, tls, banner, capability, login: each phase's own seconds.
+    public private(set) var connectPhases: [(name: String, seconds: Double)] = []
+    /// The greeting line (`* OK [CAPABILITY ...] Dovecot ready.`).
+    public private(set) var greeting = ""
+    /// The latest capability list the server sent (after login when it sent one then).
+    public private(set) var capabilities: [String] = []
+    /// Every capability seen before or after login.
+    public private(set) var offered: Set<String> = []
+    var capabilitiesComplete = false
+    /// Negotiated TLS protocol and cipher (`TLSv1.3 / TLS_AES_256_GCM_SHA384`).
+    public private(set) var tlsSession: String?
+    public private(set) var certificate: CertificateFacts?
+    /// Seconds the LOGOUT exchange took, once `logout()` ran.
+    public private(set) var logoutSeconds: Double?
+
+    /// Prepares the handle; nothing is sent until the first command.
+    public init(_ connection: ConnectionOptions, login: IMAPLogin, deadline: Deadline, log: RunContext? = nil) throws(CheckError) {
+        self.connection = connection
+        self.login = login
+        self.deadline = deadline
+        self.log = log
+        easy = try CurlEasy(redact: IMAPSession.redact)
+        let scheme = connection.tls == .implicit ? "imaps" : "imap"
+        try easy.set(CURLOPT_URL, "\(scheme)://\(connection.urlHost):\(connection.port)/")
+        try connection.apply(to: easy)
+        // Several commands, one login: the connection must survive between transfers.
+        try easy.set(CURLOPT_FORBID_REUSE, 0)
+        if login.mechanism == .plain {
+            try easy.set(CURLOPT_USERNAME, login.user)
+            try easy.set(CURLOPT_PASSWORD, login.password)
+            try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=PLAIN")
+        }
+        // Untagged replies of a custom command reach the write callback whole (the transcript
+        // keeps only 512 characters of a line); each command gets a fresh, bounded buffer.
+        _ = mc_setopt_data_callback(easy.handle, CURLOPT_WRITEFUNCTION, untaggedCallback)
+        try easy.set(CURLOPT_WRITEDATA, pointer: Unmanaged.passUnretained(sink).toOpaque())
+    }
+
+    deinit {
+        // libcurl may still talk (LOGOUT) while the handle is freed: it must not write into a freed sink.
+        _ = mc_setopt_pointer(easy.handle, CURLOPT_WRITEDATA, nil)
+    }
+
+    /// Runs one command (`EXAMINE "INBOX"`), connecting and logging in first if needed.
+    /// A NO or BAD completion is returned; a failed connection, TLS or login throws.
+    public func run(_ command: String) throws(CheckError) -> IMAPReply {
+        guard !closed else { throw .unknown("IMAP connection to \(connection.endpoint) already closed") }
+        if !isOpen && login.mechanism == .login {
+            guard let user = IMAPSyntax.quoted(login.user), let password = IMAPSyntax.quoted(login.password) else {
+                throw .unknown("user name or password holds a control character, which LOGIN cannot send (use --auth-mechanism PLAIN)")
+            }
+            let reply = try perform("LOGIN \(user) \(password)", verb: "LOGIN")
+            guard reply.status == .ok else {
+                if offered.contains("LOGINDISABLED") {
+                    throw .critical("LOGIN is disabled by \(connection.endpoint) (LOGINDISABLED): \(reply.completion)")
+                }
+                throw loginFailed(reply.completion)
+            }
+        }
+        return try perform(command, verb: Self.verb(of: command))
+    }
+
+    /// The capabilities after login, asking with CAPABILITY when the login did not show a complete list.
+    public func currentCapabilities() throws(CheckError) -> [String] {
+        if !capabilitiesComplete {
+            let reply = try run("CAPABILITY")
+            if let words = reply.untagged.lazy.compactMap(IMAPParse.capabilities).last {
+                capabilities = words
+                offered.formUnion(words)
+                capabilitiesComplete = true
+            }
+        }
+        return capabilities
+    }
+
+    /// Ends the session with LOGOUT, timed; a no-op when nothing is open.
+    public func logout() throws(CheckError) {
+        guard isOpen else { return }
+        let reply = try perform("LOGOUT", verb: "LOGOUT", closing: true)
+        logoutSeconds = reply.seconds
+    }
+
+    func perform(_ command: String, verb: String, closing: Bool = false) throws(CheckError) -> IMAPReply {
+        // libcurl URL-decodes a custom request: a literal % must travel as %25.
+        try easy.set(CURLOPT_CUSTOMREQUEST, command.replacingPercent())
+        try easy.set(CURLOPT_FORBID_REUSE, closing ? 1 : 0)
+        try connection.applyTimeouts(to: easy, deadline: deadline)
+        // The wait for a reply while disconnecting (LOGOUT) is bounded by this, not by the timeout.
+        try easy.set(CURLOPT_SERVER_RESPONSE_TIMEOUT, max(1, Int(deadline.remaining.rounded(.up))))
+        sink.reset()
+        let first = easy.transcript.events.count
+        log?.activity(isOpen ? "waiting for the reply to \(verb)" : "connecting to \(connection.endpoint)")
+        if !isOpen { log?.log(2, "imap: \(connection.tls == .implicit ? "imaps" : "imap")://\(connection.endpoint) tls=\(connection.tls) login=\(login.commandName) (libcurl \(CurlLibrary.version))") }
+        log?.log(2, "imap: \(Self.describe(command))")
+        let started = Deadline.now()
+        let outcome = easy.perform()
+        let wall = Deadline.now() - started
+        let events = easy.transcript.events[min(first, easy.transcript.events.count)...]
+        if (log?.verbosity ?? 0) >= 3 { Self.trace(events).forEach { line in log?.log(3, line) } }
+        let timeline = IMAPTimeline(events: events)
+        let wasOpen = isOpen
+        if !wasOpen { absorbConnection(timeline) }
+        // Capability lists come with the greeting, CAPABILITY and the login; later commands have none.
+        if !wasOpen || verb == "CAPABILITY" || verb == "LOGIN" {
+            absorbCapabilities(timeline, loggedIn: wasOpen, explicit: verb == "CAPABILITY" ? sink.lines : [])
+        }
+        guard outcome.ok || outcome.code == CURLE_QUOTE_ERROR else {
+            isOpen = false
+            closed = true
+            throw failure(outcome, timeline, wasOpen: wasOpen)
+        }
+        // libcurl drops the connection after any failed transfer, a NO included.
+        isOpen = outcome.ok && !closing
+        closed = !isOpen
+        var status = IMAPReply.Status.ok
+        var text = ""
+        var seconds = wall
+        if let last = timeline.sent(Self.describe(command)), let done = timeline.completion(tag: IMAPTimeline.tag(last.event.line), after: last.index) {
+            let words = done.line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+            status = words.count > 1 ? (IMAPReply.Status(rawValue: words[1].uppercased()) ?? .bad) : .bad
+            text = words.count > 2 ? String(words[2]) : ""
+            seconds = max(0, done.time - last.event.time)
+        } else if !outcome.ok {
+            status = .no
+            text = "(completion not recorded)"
+        }
+        if outcome.ok && status != .ok { status = .ok }
+        // A NO to the first command after AUTHENTICATE still means the login worked.
+        if verb != "LOGIN" || status == .ok { loggedIn = true }
+        return IMAPReply(command: Self.describe(command), status: status, text: text,
+                         untagged: sink.lines, seconds: seconds)
+    }
+
+    func absorbConnection(_ timeline: IMAPTimeline) {
+        connectPhases = timeline.connectPhases(resolved: easy.seconds(CURLINFO_NAMELOOKUP_TIME_T),
+                                               implicitTLS: connection.tls == .implicit)
+        greeting = timeline.greeting?.line ?? ""
+        tlsSession = timeline.tlsEvent.map { String($0.line.dropFirst("SSL connection using ".count)) }
+        if connection.tls != .plain { certificate = CertificateFacts(chain: easy.certificateChain()) }
+    }
+
+    func absorbCapabilities(_ timeline: IMAPTimeline, loggedIn: Bool, explicit: [String]) {
+        for list in timeline.capabilityLists() {
+            capabilities = list.words
+            offered.formUnion(list.words)
+            capabilitiesComplete = (loggedIn || list.afterLogin) && !list.truncated
+        }
+        if let words = explicit.lazy.compactMap(IMAPParse.capabilities).last {
+            capabilities = words
+            offered.formUnion(words)
+            capabilitiesComplete = true
+        }
+    }
+
+    /// The error for a transfer that failed before the command's completion.
+    func failure(_ outcome: CurlOutcome, _ timeline: IMAPTimeline, wasOpen: Bool) -> CheckError {
+        let endpoint = connection.endpoint
+        switch outcome.code {
+        case CURLE_LOGIN_DENIED:
+            if login.mechanism == .plain && !offered.contains("AUTH=PLAIN") {
+                let others = offered.filter { $0.hasPrefix("AUTH=") }.sorted().joined(separator: " ")
+                return .critical("AUTHENTICATE PLAIN not offered by \(endpoint) (\(others.isEmpty ? "no AUTH= capability" : others); try --auth-mechanism LOGIN)")
+            }
+            let reply = timeline.events.last(where: { $0.direction == .received && !IMAPTimeline.tag($0.line).isEmpty })
+            let text = reply.map { $0.line.split(separator: " ", maxSplits: 1).last.map(String.init) ?? $0.line } ?? outcome.message
+            return loginFailed(text)
+        case CURLE_USE_SSL_FAILED where !offered.contains("STARTTLS"):
+            return .critical("STARTTLS not offered by \(endpoint)")
+        case CURLE_WEIRD_SERVER_REPLY where greeting.uppercased().hasPrefix("* BYE"):
+            return .critical("\(endpoint) refused the session: \(greeting.dropFirst(2))")
+        case CURLE_OPERATION_TIMEDOUT where !wasOpen && !greeting.isEmpty && !greeting.hasPrefix("* "),
+             CURLE_WEIRD_SERVER_REPLY where !wasOpen && !greeting.isEmpty && !greeting.hasPrefix("* "):
+            // libcurl waits for a line it understands; garbage only ends with the timeout.
+            return .critical("unexpected greeting from \(endpoint) (not IMAP): \(greeting.prefix(80))")
+        default:
+            return CurlErrors.error(outcome, endpoint: endpoint, deadline: deadline,
+                                    pending: timeline.pending(implicitTLS: connection.tls == .implicit),
+                                    serverReply: timeline.events.last(where: { $0.direction == .received })?.line)
+        }
+    }
+
+    func loginFailed(_ text: String) -> CheckError {
+        // `NO [AUTHENTICATIONFAILED] Authentication failed.` reads better without the NO.
+        let reason = text.hasPrefix("NO ") || text.hasPrefix("BAD ") ? String(text.split(separator: " ", maxSplits: 1).last ?? "") : text
+        return .critical("login failed for \(login.user): \(reason)")
+    }
+
+    static let safeVerbs: Set<String> = [
+        "CAPABILITY", "STARTTLS", "NOOP", "LOGOUT", "EXAMINE", "SELECT", "STATUS", "FETCH", "UID", "SEARCH",
+        "GETQUOTAROOT", "GETQUOTA", "LIST", "LSUB", "CREATE", "DELETE", "RENAME", "SUBSCRIBE", "UNSUBSCRIBE",
+        "APPEND", "STORE", "COPY", "MOVE", "EXPUNGE", "CLOSE", "UNSELECT", "CHECK", "ID", "ENABLE", "IDLE", "NAMESPACE",
+    ]
+
+    /// LOGIN arguments and SASL data are credentials: never kept, not even for `-vvv`.
+    @Sendable static func redact(_ line: String) -> String {
+        let tag = IMAPTimeline.tag(line)
+        guard !tag.isEmpty else { return "***" }
+        let verb = IMAPTimeline.verb(line)
+        if verb == "AUTHENTICATE" {
+            let words = line.split(separator: " ")
+            return words.count > 3 ? "\(words[0]) \(words[1]) \(words[2]) ***" : line
+        }
+        return safeVerbs.contains(verb) ? line : "\(tag) \(verb) ***"
+    }
+
+    /// The command as a trace may show it (credentials redacted).
+    static func describe(_ command: String) -> String { String(redact("A0 " + command).dropFirst(3)) }
+
+    /// The upper-cased verb of a command (`EXAMINE`).
+    static func verb(of command: String) -> String { IMAPTimeline.verb("A0 " + command) }
+
+    /// `<`, `>` and `*` lines of one transfer for `-vvv`.
+    static func trace(_ events: ArraySlice<Transcript.Event>) -> [String] {
+        events.map { event in
+            let mark = event.direction == .received ? "<" : (event.direction == .sent ? ">" : "*")
+            return "\(mark) [\(NumberFormat.decimal(event.time, fractionDigits: 4))] \(event.line)"
+        }
+    }
+}
+
+/// The untagged lines one custom command delivered, bounded.
+final class IMAPUntaggedSink {
+    private(set) var bytes: [UInt8] = []
+    let limit = 1 << 20
+
+    func reset() { bytes.removeAll(keepingCapacity: true) }
+
+    func append(_ p: UnsafeRawBufferPointer) {
+        if bytes.count < limit { bytes.append(contentsOf: p.prefix(limit - bytes.count)) }
+    }
+
+    /// Lines that start with `* `, without the marker.
+    var lines: [String] {
+        bytes.split(separator: UInt8(ascii: "\n")).compactMap { raw -> String? in
+            var line = raw
+            if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+            guard line.count >= 2, line.first == UInt8(ascii: "*"), line.dropFirst().first == UInt8(ascii: " ") else { return nil }
+            return String(decoding: line.dropFirst(2), as: UTF8.self)
+        }
+    }
+}
+
+private let untaggedCallback: mc_data_callback = { data, size, count, user in
+    let total = size * count
+    guard let user, let data else { return total }
+    Unmanaged<IMAPUntaggedSink>.fromOpaque(user).takeUnretainedValue()
+        .append(UnsafeRawBufferPointer(start: data, count: total))
+    return total
+}
+
+extension String {
+    /// `%` as `%25`, for text libcurl URL-decodes.
+    func replacingPercent() -> String {
+        var out = ""
+        for c in self { if c == "%" { out += "%25" } else { out.append(c) } }
+        return out
+    }
+}

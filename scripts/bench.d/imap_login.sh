@@ -1,0 +1,37 @@
+# check_imap_login and check_pop3_login beside their peers on the same Dovecot, as alice:
+# curl doing the same login + EXAMINE INBOX (and POP3 STAT), monitoring-plugins' check_imap and
+# check_pop (banner only), and the Perl check_imap_receive from monitoring-plugins-contrib.
+# Sourced variables: BENCH_BIN, MAIL_HOST, IMAP_PORT, IMAPS_PORT, POP3_PORT, CA_CERT,
+# ALICE_USER, ALICE_PASS_FILE, RUNS; function measure.
+MP=/usr/lib/nagios/plugins
+# The Perl peer is not among the suite's test dependencies; install it (with only the Perl
+# IMAP module it needs) when the benchmark runs as root.
+if [ ! -x "$MP/check_imap_receive" ] && [ "$(id -u)" -eq 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        monitoring-plugins-contrib libmail-imapclient-perl >/dev/null 2>&1 || true
+fi
+# curl gets the login from a config file, never from its command line.
+IMAP_CURLRC=$(mktemp)
+chmod 600 "$IMAP_CURLRC"
+printf 'user = "%s:%s"\n' "$ALICE_USER" "$(head -n 1 "$ALICE_PASS_FILE")" >"$IMAP_CURLRC"
+IMAP_LOGIN=(-U "$ALICE_USER" --password-file "$ALICE_PASS_FILE")
+
+measure "mailcheck check_imap_login (plain, INBOX)" "$BENCH_BIN/check_imap_login" -H "$MAIL_HOST" -p "$IMAP_PORT" "${IMAP_LOGIN[@]}"
+measure "curl login + EXAMINE INBOX (plain)" curl -s -K "$IMAP_CURLRC" "imap://$MAIL_HOST:$IMAP_PORT/" -X "EXAMINE INBOX"
+measure "curl login + SELECT INBOX (plain)" curl -s -K "$IMAP_CURLRC" "imap://$MAIL_HOST:$IMAP_PORT/INBOX" -X NOOP
+measure "mailcheck check_imap_login --tls" "$BENCH_BIN/check_imap_login" -H "$MAIL_HOST" -p "$IMAPS_PORT" --tls --cacert "$CA_CERT" --sni localhost "${IMAP_LOGIN[@]}"
+measure "curl imaps login + EXAMINE INBOX" curl -s -K "$IMAP_CURLRC" --cacert "$CA_CERT" --connect-to "localhost:$IMAPS_PORT:$MAIL_HOST:$IMAPS_PORT" "imaps://localhost:$IMAPS_PORT/" -X "EXAMINE INBOX"
+measure "mailcheck check_imap_login --fetch-latest" "$BENCH_BIN/check_imap_login" -H "$MAIL_HOST" -p "$IMAP_PORT" "${IMAP_LOGIN[@]}" --fetch-latest
+measure "C check_imap (banner only)" "$MP/check_imap" -H "$MAIL_HOST" -p "$IMAP_PORT"
+if [ -x "$MP/check_imap_receive" ]; then
+    # Login, SELECT INBOX, SEARCH ALL, logout; it takes the password only on its command line.
+    measure "Perl check_imap_receive (SEARCH ALL)" "$MP/check_imap_receive" -H "$MAIL_HOST" -p "$IMAP_PORT" \
+        -U "$ALICE_USER" -P "$(head -n 1 "$ALICE_PASS_FILE")" -m INBOX -s ALL --imap-retries 1 --nodelete --peek
+else
+    echo "Perl check_imap_receive: not installed (apt-get install monitoring-plugins-contrib libmail-imapclient-perl)"
+fi
+measure "mailcheck check_pop3_login (plain, USER)" "$BENCH_BIN/check_pop3_login" -H "$MAIL_HOST" -p "$POP3_PORT" "${IMAP_LOGIN[@]}"
+measure "mailcheck check_pop3_login (AUTH PLAIN)" "$BENCH_BIN/check_pop3_login" -H "$MAIL_HOST" -p "$POP3_PORT" "${IMAP_LOGIN[@]}" --auth-mechanism PLAIN
+measure "curl pop3 login + STAT" curl -s -K "$IMAP_CURLRC" "pop3://$MAIL_HOST:$POP3_PORT/" -X STAT -I
+measure "C check_pop (banner only)" "$MP/check_pop" -H "$MAIL_HOST" -p "$POP3_PORT"
+rm -f "$IMAP_CURLRC"
