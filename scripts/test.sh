@@ -5,8 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh
-./scripts/mailstack.sh start
-trap './scripts/mailstack.sh stop >/dev/null 2>&1 || true' EXIT
+# Stop the stack at the end only if this run started it (a developer's running stack stays).
+if ./scripts/mailstack.sh status >/dev/null 2>&1; then
+    ./scripts/mailstack.sh start
+else
+    ./scripts/mailstack.sh start
+    trap './scripts/mailstack.sh stop >/dev/null 2>&1 || true' EXIT
+fi
 
 swift build --build-tests
 swift test --skip-build
