@@ -60,8 +60,13 @@ public struct StateStore: Sendable {
     func prepareDirectory() throws(CheckError) {
         var info = stat()
         if stat(directory, &info) != 0 {
-            if mkdir(directory, 0o755) != 0 && errno != EEXIST {
-                throw .unknown("state directory \(directory) cannot be created: \(FileIO.reason(errno)) (set --state-dir or \(StateStore.environmentVariable))")
+            // Create missing parents too (mkdir -p), as a package's postinst would.
+            var path = directory.hasPrefix("/") ? "" : "."
+            for part in directory.split(separator: "/") {
+                path += "/" + part
+                if mkdir(path, 0o755) != 0 && errno != EEXIST {
+                    throw .unknown("state directory \(directory) cannot be created: \(FileIO.reason(errno)) (set --state-dir or \(StateStore.environmentVariable))")
+                }
             }
         } else if (info.st_mode & S_IFMT) != S_IFDIR {
             throw .unknown("state directory \(directory) is not a directory")
@@ -167,19 +172,31 @@ public struct StateStore: Sendable {
 
     /// The payload lines, or nil when the file is not a complete state file of ours.
     static func decode(_ bytes: [UInt8]) -> [String]? {
-        guard let text = String(validating: bytes, as: UTF8.self), text.hasSuffix("\n") else { return nil }
-        var lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { String(String.UnicodeScalarView($0)) }
-        lines.removeLast()  // after the final newline
-        guard lines.count >= 2, lines[0].hasPrefix(magic + " "), let trailer = lines.last else { return nil }
+        // Work on bytes: split at LF first, checksum the payload bytes in place, and decode
+        // each line once (this runs on every check run that keeps history).
+        guard bytes.last == 0x0A else { return nil }
+        let rows = bytes.dropLast().split(separator: 0x0A, omittingEmptySubsequences: false)
+        guard rows.count >= 2, let header = rows.first, let trailerBytes = rows.last,
+              header.starts(with: Array((magic + " ").utf8)),
+              let trailer = String(validating: trailerBytes, as: UTF8.self) else { return nil }
         let parts = trailer.split(separator: " ")
-        let payload = Array(lines[1..<(lines.count - 1)])
-        guard parts.count == 3, parts[0] == "end", Int(parts[1]) == payload.count,
-              parts[2] == Substring(String(fnv1a(Array(payload.joined(separator: "\n").utf8)), radix: 16)) else { return nil }
-        return payload
+        let payloadRows = rows.dropFirst().dropLast()
+        // The payload spans from after the header's LF to before the trailer's LF.
+        let payloadBytes = payloadRows.isEmpty ? ArraySlice<UInt8>()
+            : bytes[(header.endIndex + 1)..<(trailerBytes.startIndex - 1)]
+        guard parts.count == 3, parts[0] == "end", Int(parts[1]) == payloadRows.count,
+              parts[2] == Substring(String(fnv1a(payloadBytes), radix: 16)) else { return nil }
+        var lines: [String] = []
+        lines.reserveCapacity(payloadRows.count)
+        for row in payloadRows {
+            guard let line = String(validating: row, as: UTF8.self) else { return nil }
+            lines.append(line)
+        }
+        return lines
     }
 
     /// 64-bit FNV-1a: enough to tell a damaged file from an intact one.
-    static func fnv1a(_ bytes: [UInt8]) -> UInt64 {
+    static func fnv1a<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt64 {
         var hash: UInt64 = 0xcbf29ce484222325
         for b in bytes { hash = (hash ^ UInt64(b)) &* 0x100000001b3 }
         return hash

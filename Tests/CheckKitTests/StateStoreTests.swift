@@ -171,11 +171,19 @@ struct StateStoreTests {
         #expect(try Self.read(store, "x").lines == ["1"])
     }
 
+    @Test("missing parents are created, as mkdir -p does")
+    func createsParents() throws {
+        let dir = try TemporaryDirectory()
+        let store = StateStore(directory: "\(dir.path)/missing/parent/state")
+        try Self.write(store, "x", ["1"])
+        #expect(try Self.read(store, "x").lines == ["1"])
+    }
+
     @Test("a directory that cannot exist is UNKNOWN naming it")
     func unusableDirectory() throws {
         let dir = try TemporaryDirectory()
         let file = try dir.write("regular-file", "x")
-        for path in ["\(file)/state", "\(dir.path)/missing/parent/state", "\(file)"] {
+        for path in ["\(file)/state", "\(file)"] {
             let error = checkError { () throws(CheckError) in try Self.write(StateStore(directory: path), "x", ["1"]) }
             #expect(error?.status == .unknown, "\(path)")
             #expect(error?.message.contains("state directory \(path) ") == true, "\(error?.message ?? "no error")")
