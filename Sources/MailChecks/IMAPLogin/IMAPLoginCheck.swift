@@ -13,15 +13,11 @@ public struct IMAPLoginCheck: MonitoringCheck {
     static let phaseNames = ["resolve", "connect", "tls", "banner", "capability", "login", "folder", "fetch", "quota", "logout"]
 
     public static var options: [OptionSpec] {
-        [
-            OptionSpec("warning", short: "w", value: "RANGE", help: "WARNING when the total time in seconds is outside RANGE."),
-            OptionSpec("critical", short: "c", value: "RANGE", help: "CRITICAL when the total time in seconds is outside RANGE."),
-        ] + ConnectionOptions.specs(defaultPort: 143, implicitPort: 993) + [
+        PhaseThresholds.totalSpecs + ConnectionOptions.specs(defaultPort: 143, implicitPort: 993) + [
             OptionSpec("folder", value: "NAME", help: "Open folder NAME read-only (EXAMINE); repeatable, in order (default INBOX). Give the name as the server lists it."),
             OptionSpec("fetch-latest", help: "Read the header of the newest message of the first folder (with BODY.PEEK: nothing is marked seen)."),
             OptionSpec("require-capability", value: "NAME", help: "CRITICAL unless the server offers capability NAME (IDLE, QUOTA, ...); repeatable."),
-            OptionSpec("phase-warning", value: "PHASE=RANGE", help: "WARNING when a phase's seconds are outside RANGE; PHASE is one of \(phaseNames.joined(separator: ", ")) (folder applies to each folder); repeatable."),
-            OptionSpec("phase-critical", value: "PHASE=RANGE", help: "CRITICAL when a phase's seconds are outside RANGE; repeatable."),
+        ] + PhaseThresholds.phaseSpecs(phaseNames, note: " (folder applies to each folder)") + [
             OptionSpec("quota", help: "Report the storage quota (GETQUOTAROOT) when the server has QUOTA, without thresholds."),
             OptionSpec("quota-warning", value: "RANGE", help: "WARNING when storage quota usage in percent is outside RANGE (80 alerts above 80 %); UNKNOWN when the server has no QUOTA."),
             OptionSpec("quota-critical", value: "RANGE", help: "CRITICAL when storage quota usage in percent is outside RANGE."),
@@ -30,8 +26,7 @@ public struct IMAPLoginCheck: MonitoringCheck {
     }
 
     let connection: ConnectionOptions
-    let thresholds: Thresholds
-    let phaseThresholds: [String: Thresholds]
+    let timing: PhaseThresholds
     let folders: [String]
     let fetchLatest: Bool
     let requiredCapabilities: [String]
@@ -42,14 +37,7 @@ public struct IMAPLoginCheck: MonitoringCheck {
 
     public init(options: ParsedOptions) throws(UsageError) {
         connection = try ConnectionOptions(options, defaultPort: 143, implicitPort: 993)
-        thresholds = try options.thresholds()
-        let warnings = try options.namedRanges("phase-warning", names: Self.phaseNames)
-        let criticals = try options.namedRanges("phase-critical", names: Self.phaseNames)
-        var phases: [String: Thresholds] = [:]
-        for name in Self.phaseNames where warnings[name] != nil || criticals[name] != nil {
-            phases[name] = Thresholds(warning: warnings[name], critical: criticals[name])
-        }
-        phaseThresholds = phases
+        timing = try PhaseThresholds(options, phases: Self.phaseNames)
         let given = options.strings("folder")
         for name in given where name.isEmpty || IMAPSyntax.quoted(name) == nil {
             throw UsageError("invalid value '\(name)' for --folder: a folder name must not be empty or hold control characters")

@@ -16,7 +16,7 @@ struct IMAPLoginReport {
             details += failure.detail
         } else {
             // A run cut short would draw a misleadingly fast total: only complete runs get `time`.
-            results.append(.measure("time", visit.total, unit: .seconds, thresholds: check.thresholds, min: 0,
+            results.append(.measure("time", visit.total, unit: .seconds, thresholds: check.timing.total, min: 0,
                                     message: "\(endpoint) answered in \(NumberFormat.seconds(visit.total))"))
         }
         for phase in session.connectPhases {
@@ -34,7 +34,7 @@ struct IMAPLoginReport {
             details.append(describe(fetch.message, seconds: fetch.seconds))
         } else if let skipped = visit.fetchSkipped {
             // A threshold on a step that could not run must not pass as OK.
-            results.append(CheckResult(check.phaseThresholds["fetch"] == nil ? .ok : .unknown, skipped, inSummary: false))
+            results.append(CheckResult(check.timing.byPhase["fetch"] == nil ? .ok : .unknown, skipped, inSummary: false))
         }
         if let seconds = visit.quotaSeconds { results.append(timing("quota", label: "time_quota", seconds, what: "quota")) }
         if let seconds = session.logoutSeconds { results.append(timing("logout", label: "time_logout", seconds, what: "logout")) }
@@ -50,10 +50,7 @@ struct IMAPLoginReport {
 
     /// A phase's time against its phase thresholds; silent in the long output unless it alerts.
     func timing(_ phase: String, label: String, _ seconds: Double, what: String) -> CheckResult {
-        var result = CheckResult.measure(label, seconds, unit: .seconds, thresholds: check.phaseThresholds[phase] ?? Thresholds(),
-                                         min: 0, message: "\(what) took \(NumberFormat.seconds(seconds))", inSummary: false)
-        if result.status == .ok { result.message = "" }
-        return result
+        check.timing.result(phase, seconds: seconds, label: label, name: what)
     }
 
     func quotaResults() -> [CheckResult] {

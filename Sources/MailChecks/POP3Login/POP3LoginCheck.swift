@@ -12,36 +12,24 @@ public struct POP3LoginCheck: MonitoringCheck {
     static let phaseNames = ["resolve", "connect", "tls", "banner", "capa", "login", "stat", "quit"]
 
     public static var options: [OptionSpec] {
-        [
-            OptionSpec("warning", short: "w", value: "RANGE", help: "WARNING when the total time in seconds is outside RANGE."),
-            OptionSpec("critical", short: "c", value: "RANGE", help: "CRITICAL when the total time in seconds is outside RANGE."),
-        ] + ConnectionOptions.specs(defaultPort: 110, implicitPort: 995) + [
+        PhaseThresholds.totalSpecs + ConnectionOptions.specs(defaultPort: 110, implicitPort: 995) + [
             OptionSpec("messages-warning", value: "RANGE", help: "WARNING when the number of messages in the maildrop is outside RANGE."),
             OptionSpec("messages-critical", value: "RANGE", help: "CRITICAL when the number of messages in the maildrop is outside RANGE."),
-            OptionSpec("phase-warning", value: "PHASE=RANGE", help: "WARNING when a phase's seconds are outside RANGE; PHASE is one of \(phaseNames.joined(separator: ", ")); repeatable."),
-            OptionSpec("phase-critical", value: "PHASE=RANGE", help: "CRITICAL when a phase's seconds are outside RANGE; repeatable."),
+        ] + PhaseThresholds.phaseSpecs(phaseNames) + [
             OptionSpec("auth-mechanism", value: "USER|PLAIN", help: "USER: USER and PASS (default); PLAIN: AUTH PLAIN."),
         ] + Credentials.specs(userHelp: "Log in as USER (required).")
     }
 
     let connection: ConnectionOptions
-    let thresholds: Thresholds
+    let timing: PhaseThresholds
     let messageThresholds: Thresholds
-    let phaseThresholds: [String: Thresholds]
     let credentials: Credentials
     let mechanism: POP3Login.Mechanism
 
     public init(options: ParsedOptions) throws(UsageError) {
         connection = try ConnectionOptions(options, defaultPort: 110, implicitPort: 995)
-        thresholds = try options.thresholds()
+        timing = try PhaseThresholds(options, phases: Self.phaseNames)
         messageThresholds = try options.thresholds(warning: "messages-warning", critical: "messages-critical")
-        let warnings = try options.namedRanges("phase-warning", names: Self.phaseNames)
-        let criticals = try options.namedRanges("phase-critical", names: Self.phaseNames)
-        var phases: [String: Thresholds] = [:]
-        for name in Self.phaseNames where warnings[name] != nil || criticals[name] != nil {
-            phases[name] = Thresholds(warning: warnings[name], critical: criticals[name])
-        }
-        phaseThresholds = phases
         credentials = try Credentials(options)
         guard credentials.isSet else { throw UsageError("missing -U/--username (check_pop3_login logs in)") }
         let name = try options.choice("auth-mechanism", POP3Login.Mechanism.allCases.map(\.rawValue), default: "USER")
@@ -52,16 +40,10 @@ public struct POP3LoginCheck: MonitoringCheck {
         let login = POP3Login(user: credentials.username ?? "", password: try credentials.password(), mechanism: mechanism)
         let c = try POP3Session.converse(connection, login: login, deadline: context.deadline, log: context)
         var results: [CheckResult] = [
-            .measure("time", c.total, unit: .seconds, thresholds: thresholds, min: 0,
+            .measure("time", c.total, unit: .seconds, thresholds: timing.total, min: 0,
                      message: "\(connection.endpoint) answered in \(NumberFormat.seconds(c.total))"),
         ]
-        for phase in c.phases {
-            var r = CheckResult.measure("time_\(phase.name)", phase.seconds, unit: .seconds,
-                                        thresholds: phaseThresholds[phase.name] ?? Thresholds(), min: 0,
-                                        message: "\(phase.name) took \(NumberFormat.seconds(phase.seconds))", inSummary: false)
-            if r.status == .ok { r.message = "" }
-            results.append(r)
-        }
+        results += c.phases.map { timing.result($0.name, seconds: $0.seconds) }
         let plural = c.messages == 1 ? "" : "s"
         var messages = CheckResult.measure("messages", Double(c.messages), thresholds: messageThresholds, min: 0,
                                            message: "\(c.messages) message\(plural) in the maildrop", inSummary: false)

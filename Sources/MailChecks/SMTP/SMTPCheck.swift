@@ -12,21 +12,16 @@ public struct SMTPCheck: MonitoringCheck {
     static let phaseNames = ["resolve", "connect", "tls", "banner", "ehlo", "auth"]
 
     public static var options: [OptionSpec] {
-        [
-            OptionSpec("warning", short: "w", value: "RANGE", help: "WARNING when the total time in seconds is outside RANGE."),
-            OptionSpec("critical", short: "c", value: "RANGE", help: "CRITICAL when the total time in seconds is outside RANGE."),
-        ] + ConnectionOptions.specs(defaultPort: 25, implicitPort: 465) + [
+        PhaseThresholds.totalSpecs + ConnectionOptions.specs(defaultPort: 25, implicitPort: 465) + [
             OptionSpec("helo", value: "NAME", help: "Name to send with EHLO (default: this host's name)."),
             OptionSpec("require-extension", value: "NAME", help: "CRITICAL unless EHLO offers NAME (PIPELINING, SIZE, 8BITMIME, ...); repeatable."),
-            OptionSpec("phase-warning", value: "PHASE=RANGE", help: "WARNING when a phase's seconds are outside RANGE; PHASE is one of \(phaseNames.joined(separator: ", ")); repeatable."),
-            OptionSpec("phase-critical", value: "PHASE=RANGE", help: "CRITICAL when a phase's seconds are outside RANGE; repeatable."),
+        ] + PhaseThresholds.phaseSpecs(phaseNames) + [
             OptionSpec("auth-mechanism", value: "PLAIN|LOGIN", help: "SASL mechanism for AUTH when -U is given (default PLAIN)."),
         ] + Credentials.specs(userHelp: "Log in with AUTH as USER (needs --starttls or --tls unless the server allows AUTH in clear).")
     }
 
     let connection: ConnectionOptions
-    let thresholds: Thresholds
-    let phaseThresholds: [String: Thresholds]
+    let timing: PhaseThresholds
     let helo: String?
     let requiredExtensions: [String]
     let credentials: Credentials
@@ -34,14 +29,7 @@ public struct SMTPCheck: MonitoringCheck {
 
     public init(options: ParsedOptions) throws(UsageError) {
         connection = try ConnectionOptions(options, defaultPort: 25, implicitPort: 465)
-        thresholds = try options.thresholds()
-        let warnings = try options.namedRanges("phase-warning", names: Self.phaseNames)
-        let criticals = try options.namedRanges("phase-critical", names: Self.phaseNames)
-        var phases: [String: Thresholds] = [:]
-        for name in Self.phaseNames where warnings[name] != nil || criticals[name] != nil {
-            phases[name] = Thresholds(warning: warnings[name], critical: criticals[name])
-        }
-        phaseThresholds = phases
+        timing = try PhaseThresholds(options, phases: Self.phaseNames)
         helo = options.string("helo")
         if let helo, helo.isEmpty || helo.contains(where: { $0 == " " || $0 == "\r" || $0 == "\n" }) {
             throw UsageError("invalid value '\(helo)' for --helo")
@@ -71,15 +59,9 @@ public struct SMTPCheck: MonitoringCheck {
 
     func report(_ c: SMTPConversation, login: SMTPLogin?) -> CheckReport {
         var results: [CheckResult] = []
-        results.append(.measure("time", c.total, unit: .seconds, thresholds: thresholds, min: 0,
+        results.append(.measure("time", c.total, unit: .seconds, thresholds: timing.total, min: 0,
                                 message: "\(connection.endpoint) answered in \(NumberFormat.seconds(c.total))"))
-        for phase in c.phases {
-            let t = phaseThresholds[phase.name] ?? Thresholds()
-            var r = CheckResult.measure("time_\(phase.name)", phase.seconds, unit: .seconds, thresholds: t, min: 0,
-                                        message: "\(phase.name) took \(NumberFormat.seconds(phase.seconds))", inSummary: false)
-            if r.status == .ok { r.message = "" }
-            results.append(r)
-        }
+        results += c.phases.map { timing.result($0.name, seconds: $0.seconds) }
         if connection.tls != .plain {
             if let cert = c.certificate {
                 results.append(cert.result(thresholds: connection.certThresholds))
