@@ -1,6 +1,9 @@
 # mailcheck: build, install, test.
 #   make                 release build (static Swift stdlib, stripped): .build/release/mailcheck
 #   make install         installs the binary, one check_* symlink per check, the man pages
+#                        (SLIM_LIBCURL=yes adds libmailcheck-curl.so beside it: network checks
+#                        then load a libcurl built from Debian's libcurl.a that needs only
+#                        libssl, libcrypto and libz; see README "Performance")
 #   make test            installs what the tests need, starts the test mail stack, runs all tests
 #   make demo            the suite's main job: every check against the local mail stack
 PREFIX     ?= /usr
@@ -23,11 +26,14 @@ build:
 install: build
 	install -d $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 .build/release/mailcheck $(DESTDIR)$(PLUGINDIR)/mailcheck
+	if [ "$(SLIM_LIBCURL)" = yes ]; then \
+	    install -m 644 "$$(scripts/build-slim-libcurl.sh .build-slim-curl)" $(DESTDIR)$(PLUGINDIR)/libmailcheck-curl.so; \
+	else rm -f $(DESTDIR)$(PLUGINDIR)/libmailcheck-curl.so; fi
 	for c in $(CHECKS); do ln -sf mailcheck $(DESTDIR)$(PLUGINDIR)/$$c; done
 	for c in $(CHECKS); do install -m 644 man/man1/$$c.1 $(DESTDIR)$(MANDIR)/man1/$$c.1; done
 
 uninstall:
-	rm -f $(DESTDIR)$(PLUGINDIR)/mailcheck
+	rm -f $(DESTDIR)$(PLUGINDIR)/mailcheck $(DESTDIR)$(PLUGINDIR)/libmailcheck-curl.so
 	for c in $(CHECKS); do rm -f $(DESTDIR)$(PLUGINDIR)/$$c $(DESTDIR)$(MANDIR)/man1/$$c.1; done
 
 test:

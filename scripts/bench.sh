@@ -16,6 +16,9 @@ trap 'rm -rf "$BENCH_BIN"' EXIT
 make --no-print-directory install DESTDIR="$BENCH_BIN" PLUGINDIR=/plugins MANDIR=/man >/dev/null
 export BENCH_BIN="$BENCH_BIN/plugins"
 RUNS=${RUNS:-300}
+# The opt-in slim libcurl (make install SLIM_LIBCURL=yes); bench.d scripts run network checks
+# with and without it (MAILCHECK_LIBCURL points the loader at it).
+SLIM_LIBCURL_PATH=$(scripts/build-slim-libcurl.sh .build-slim-curl)
 cc -O2 -o "$BENCH_BIN/../bench-measure" scripts/bench-measure.c
 # measure LABEL command args...: one line of medians over RUNS runs (after 10 warm-up runs).
 measure() { "$BENCH_BIN/../bench-measure" "$RUNS" 10 "$@"; }

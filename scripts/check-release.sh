@@ -27,6 +27,17 @@ for c in $checks; do
     set -e
     [ "$rc" -eq 3 ] && [[ "$out" == "$c (mailcheck) "* ]] || { echo "FAIL: $c --version: exit $rc, '$out'"; fail=1; }
 done
+# The opt-in slim libcurl: installed beside the binary, found by it, and working end to end.
+make --no-print-directory install DESTDIR="$dest" PLUGINDIR=/slim MANDIR=/man SLIM_LIBCURL=yes >/dev/null
+if ./scripts/mailstack.sh status >/dev/null 2>&1; then
+    eval "$(./scripts/mailstack.sh env)"
+    set +e
+    out=$("$dest/slim/check_smtp" -H "$MAIL_HOST" -p "$SMTP_PORT" --starttls --cacert "$CA_CERT" --sni "$TLS_SERVER_NAME" -vv); rc=$?
+    set -e
+    if [ "$rc" -ne 0 ] || ! grep -q "from $dest/slim/libmailcheck-curl.so" <<<"$out"; then
+        echo "FAIL: check_smtp with the slim libcurl: exit $rc"; echo "$out" | head -5; fail=1
+    fi
+fi
 n=$(echo $checks | wc -w)
 if [ "$fail" -eq 0 ]; then
     echo "release check OK: mailcheck $size bytes, $n checks, load-time libraries: $(echo $libs | tr '\n' ' ')"

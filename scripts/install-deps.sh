@@ -6,13 +6,15 @@ set -euo pipefail
 
 packages=(
   # build
-  libcurl4-openssl-dev pkg-config
+  libcurl4-openssl-dev libssl-dev zlib1g-dev pkg-config
   # the test mail stack
   postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd openssl
   # peers for the benchmark, and mandoc for the man-page lint
   monitoring-plugins-basic monitoring-plugins-standard mandoc time curl
   # check_mta_queue's tests unpack Debian's Exim privately (scripts/mta-queue-exim.sh); it links libidn12
   libidn12
+  # the schedulers the shipped configurations are proven with (the tests run private instances)
+  nagios4-core icinga2-bin icinga2-common monit nagios-nrpe-server nagios-nrpe-plugin
 )
 
 missing=()
@@ -41,3 +43,17 @@ echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selectio
 echo "postfix postfix/mailname string localhost" | debconf-set-selections
 apt-get update -qq
 apt-get install -y -qq --no-upgrade --no-install-recommends "${missing[@]}" >/dev/null
+
+# The tests run their own Nagios, Icinga 2, Monit and NRPE from private directories; the
+# system's must not run. policy-rc.d stops invoke-rc.d, but should a maintainer script start
+# a daemon another way, stop it: by the pid file the Debian package gives it, when that pid
+# is the named program (read from /proc: procps may be absent). Private instances keep their
+# pid files elsewhere and are never touched.
+for entry in /run/nagios4/nagios4.pid:nagios4 /run/icinga2/icinga2.pid:icinga2 \
+             /run/monit.pid:monit /run/nagios/nrpe.pid:nrpe; do
+  pidfile=${entry%%:*} name=${entry##*:}
+  pid=$(head -n1 "$pidfile" 2>/dev/null | tr -dc 0-9) || true
+  [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ] || continue
+  echo "install-deps: stopping the system's $name (pid $pid), started by its package" >&2
+  kill "$pid" 2>/dev/null || true
+done

@@ -20,7 +20,9 @@ public enum CurlLibrary {
     }
 
     /// libcurl's version, for `-vv`.
-    public static var version: String { loaded ? String(cString: mc_version_string()) : "not loaded" }
+    public static var version: String {
+        loaded ? "\(String(cString: mc_version_string())) from \(String(cString: mc_curl_path()))" : "not loaded"
+    }
 }
 
 /// One curl easy handle and everything it points at; one owner, freed in deinit. Not

@@ -6,5 +6,7 @@ measure "C check_smtp -V" "$C" -V
 measure "mailcheck check_smtp (plain)" "$BENCH_BIN/check_smtp" -H "$MAIL_HOST" -p "$SMTP_PORT"
 measure "C check_smtp (plain)" "$C" -H "$MAIL_HOST" -p "$SMTP_PORT"
 measure "mailcheck check_smtp --starttls" "$BENCH_BIN/check_smtp" -H "$MAIL_HOST" -p "$SMTP_PORT" --starttls --cacert "$CA_CERT" --sni localhost
+MAILCHECK_LIBCURL=$SLIM_LIBCURL_PATH measure "mailcheck check_smtp, slim libcurl" "$BENCH_BIN/check_smtp" -H "$MAIL_HOST" -p "$SMTP_PORT"
+MAILCHECK_LIBCURL=$SLIM_LIBCURL_PATH measure "mailcheck check_smtp --starttls, slim" "$BENCH_BIN/check_smtp" -H "$MAIL_HOST" -p "$SMTP_PORT" --starttls --cacert "$CA_CERT" --sni localhost
 measure "C check_smtp -S (STARTTLS)" "$C" -H "$MAIL_HOST" -p "$SMTP_PORT" -S
 measure "curl smtp NOOP (plain)" curl -s smtp://"$MAIL_HOST":"$SMTP_PORT" -X NOOP

@@ -32,6 +32,9 @@ extern mc_curl_api mc_curl;
 /// reason into error (NUL-terminated) and returns -1. Safe to call again after success.
 int mc_curl_load(char *error, size_t error_length);
 
+/// Which library mc_curl_load() opened (a path, or "libcurl.so.4"), for -vv.
+const char *mc_curl_path(void);
+
 /// Write and read callbacks share curl's signature: (buffer, size, nitems, userdata).
 typedef size_t (*mc_data_callback)(char *buffer, size_t size, size_t nitems, void *userdata);
 
