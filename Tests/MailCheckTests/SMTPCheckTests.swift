@@ -242,6 +242,33 @@ import Testing
         #expect(missing.status.contains("invalid section 'nosuch'"))
     }
 
+    @Test(arguments: [
+        (["--insecure", "--client-cert", "/nonexistent/client.pem"], "could not load PEM client certificate"),
+        (["--cacert", "/nonexistent/ca.pem"], "error setting certificate file: /nonexistent/ca.pem"),
+    ])
+    func brokenTLSSetupIsUnknown(extra: [String], message: String) throws {
+        let run = try Plugin.run("check_smtp", ["-H", host, "-p", smtp, "--starttls"] + extra)
+        expectWellFormed(run)
+        #expect(run.code == 3, "\(run)")
+        #expect(run.status.hasPrefix("SMTP UNKNOWN - cannot set up the connection to \(host):\(smtp): "))
+        #expect(run.status.contains(message), "\(run)")
+    }
+
+    @Test func verboseTraceRedactsCredentials() throws {
+        let password = try String(contentsOfFile: MailStack["ALICE_PASS_FILE"], encoding: .utf8)
+        let run = try Plugin.run("check_smtp", ["-H", host, "-p", submission, "--starttls", "--insecure", "-vvv",
+                                                "-U", MailStack["ALICE_USER"], "--password-file", MailStack["ALICE_PASS_FILE"],
+                                                "--auth-mechanism", "LOGIN"])
+        #expect(run.code == 0, "\(run)")
+        #expect(run.stdout.contains("> ["), "no protocol trace at -vvv: \(run)")
+        #expect(run.stdout.contains("AUTH LOGIN"))
+        #expect(!run.stdout.contains(password))
+        // AUTH LOGIN sends the user and the password base64-encoded on lines of their own.
+        let encoded = Data(password.utf8).base64EncodedString()
+        #expect(!run.stdout.contains(encoded))
+        #expect(!run.stdout.contains(Data(MailStack["ALICE_USER"].utf8).base64EncodedString()))
+    }
+
     @Test func unknownCheckNameIsUnknown() throws {
         let run = try Plugin.run("check_nonexistent", [])
         #expect(run.code == 3)
