@@ -29,7 +29,13 @@ install: build
 	if [ "$(SLIM_LIBCURL)" = yes ]; then \
 	    install -m 644 "$$(scripts/build-slim-libcurl.sh .build-slim-curl)" $(DESTDIR)$(PLUGINDIR)/libmailcheck-curl.so; \
 	else rm -f $(DESTDIR)$(PLUGINDIR)/libmailcheck-curl.so; fi
-	for c in $(CHECKS); do ln -sf mailcheck $(DESTDIR)$(PLUGINDIR)/$$c; done
+	@# Never replace another package's plugin of the same name (monitoring-plugins ships a
+	@# check_smtp): only our own symlinks are overwritten, unless FORCE=yes.
+	@for c in $(CHECKS); do t=$(DESTDIR)$(PLUGINDIR)/$$c; \
+	    if [ -e "$$t" ] && [ "$$(readlink "$$t")" != mailcheck ] && [ "$(FORCE)" != yes ]; then \
+	        echo "make install: $$t exists and is not ours (another package's plugin?);" \
+	             "install elsewhere with PLUGINDIR=..., or replace it with FORCE=yes" >&2; exit 1; fi; \
+	    ln -sf mailcheck "$$t"; done
 	for c in $(CHECKS); do install -m 644 man/man1/$$c.1 $(DESTDIR)$(MANDIR)/man1/$$c.1; done
 
 uninstall:
