@@ -155,7 +155,7 @@ public final class IMAPSession {
         connectPhases = timeline.connectPhases(resolved: easy.seconds(CURLINFO_NAMELOOKUP_TIME_T),
                                                implicitTLS: connection.tls == .implicit)
         greeting = timeline.greeting?.line ?? ""
-        tlsSession = timeline.tlsEvent.map { String($0.line.dropFirst("SSL connection using ".count)) }
+        tlsSession = timeline.tlsSession
         if connection.tls != .plain { certificate = CertificateFacts(chain: easy.certificateChain()) }
     }
 

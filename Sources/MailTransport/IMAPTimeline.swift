@@ -1,31 +1,14 @@
 /// Reads phase times and tagged completions from the transcript of one IMAP transfer.
 /// Every time comes from that transfer's own clock, so phases never mix two clocks.
-struct IMAPTimeline {
+struct IMAPTimeline: ConnectionTranscript {
     let events: ArraySlice<Transcript.Event>
-
-    var connected: Double? { events.first(where: { $0.direction == .info && $0.line.hasPrefix("Connected to") })?.time }
-    /// curl notes the negotiated protocol and cipher when a handshake finishes.
-    var tlsEvent: Transcript.Event? { events.first(where: { $0.direction == .info && $0.line.hasPrefix("SSL connection using") }) }
-    /// The first line the server sent (`* OK [CAPABILITY ...] ready.`).
-    var greeting: Transcript.Event? { events.first(where: { $0.direction == .received }) }
 
     /// Phases of connecting and logging in: resolve, connect, tls, banner, capability, login.
     func connectPhases(resolved: Double?, implicitTLS: Bool) -> [(name: String, seconds: Double)] {
-        var out: [(String, Double)] = []
-        if let resolved { out.append(("resolve", resolved)) }
-        if let connected { out.append(("connect", max(0, connected - (resolved ?? 0)))) }
-        let tlsDone = tlsEvent?.time
-        if implicitTLS, let tlsDone, let connected { out.append(("tls", max(0, tlsDone - connected))) }
-        if let greeting {
-            let streamStart = (implicitTLS ? tlsDone : nil) ?? connected ?? 0
-            out.append(("banner", max(0, greeting.time - streamStart)))
-        }
+        var out = openingPhases(resolved: resolved, implicitTLS: implicitTLS)
         let capability = exchanges(verb: "CAPABILITY").reduce(0, +)
         if capability > 0 { out.append(("capability", capability)) }
-        if !implicitTLS, let sent = sentCommand(verb: "STARTTLS"), let tlsDone {
-            // From STARTTLS to the finished handshake: the OK reply plus the handshake.
-            out.append(("tls", max(0, tlsDone - sent.time)))
-        }
+        if !implicitTLS, let upgrade = upgradeSeconds(sent: sentCommand(verb: "STARTTLS")) { out.append(("tls", upgrade)) }
         let login = exchanges(verb: "AUTHENTICATE") + exchanges(verb: "LOGIN")
         if !login.isEmpty { out.append(("login", login.reduce(0, +))) }
         return out

@@ -116,7 +116,7 @@ public enum POP3Session {
         return POP3Conversation(
             phases: phases, total: total, banner: opening.greeting?.line ?? "",
             capabilities: opening.capabilities, messages: stat.messages, octets: stat.octets,
-            tlsSession: opening.tlsEvent.map { String($0.line.dropFirst("SSL connection using ".count)) },
+            tlsSession: opening.tlsSession,
             certificate: certificate)
     }
 

@@ -1,31 +1,15 @@
 /// Reads phase times and replies from the transcript of one POP3 transfer. Every time comes
 /// from that transfer's own clock, so phases never mix two clocks.
-struct POP3Timeline {
+struct POP3Timeline: ConnectionTranscript {
     let events: ArraySlice<Transcript.Event>
-
-    var connected: Double? { events.first(where: { $0.direction == .info && $0.line.hasPrefix("Connected to") })?.time }
-    /// curl notes the negotiated protocol and cipher when a handshake finishes.
-    var tlsEvent: Transcript.Event? { events.first(where: { $0.direction == .info && $0.line.hasPrefix("SSL connection using") }) }
-    /// The first line the server sent (`+OK Dovecot ready.`).
-    var greeting: Transcript.Event? { events.first(where: { $0.direction == .received }) }
 
     /// Phases of connecting: resolve, connect, tls, banner, capa; and login when AUTH ran here.
     func connectPhases(resolved: Double?, implicitTLS: Bool) -> [(name: String, seconds: Double)] {
-        var out: [(String, Double)] = []
-        if let resolved { out.append(("resolve", resolved)) }
-        if let connected { out.append(("connect", max(0, connected - (resolved ?? 0)))) }
-        let tlsDone = tlsEvent?.time
-        if implicitTLS, let tlsDone, let connected { out.append(("tls", max(0, tlsDone - connected))) }
-        if let greeting {
-            let streamStart = (implicitTLS ? tlsDone : nil) ?? connected ?? 0
-            out.append(("banner", max(0, greeting.time - streamStart)))
-        }
+        var out = openingPhases(resolved: resolved, implicitTLS: implicitTLS)
         let capa = exchanges(verb: "CAPA").reduce(0, +)
         if capa > 0 { out.append(("capa", capa)) }
-        if !implicitTLS, let sent = events.first(where: { $0.direction == .sent && Self.verb($0.line) == "STLS" }), let tlsDone {
-            // From STLS to the finished handshake: the +OK plus the handshake.
-            out.append(("tls", max(0, tlsDone - sent.time)))
-        }
+        let stls = events.first(where: { $0.direction == .sent && Self.verb($0.line) == "STLS" })
+        if !implicitTLS, let upgrade = upgradeSeconds(sent: stls) { out.append(("tls", upgrade)) }
         return out
     }
 

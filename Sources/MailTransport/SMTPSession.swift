@@ -67,7 +67,7 @@ public enum SMTPSession {
             total: easy.seconds(CURLINFO_TOTAL_TIME_T) ?? deadline.elapsed,
             banner: timeline.banner,
             extensions: timeline.extensions,
-            tlsSession: timeline.tlsEvent.map { String($0.line.dropFirst("SSL connection using ".count)) },
+            tlsSession: timeline.tlsSession,
             certificate: CertificateFacts(chain: easy.certificateChain()))
     }
 

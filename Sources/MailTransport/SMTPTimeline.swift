@@ -1,15 +1,10 @@
 /// Reads phase times, the banner and EHLO keywords from an SMTP transcript.
 /// Every time comes from the transcript's own clock, so phases never mix two clocks.
-struct SMTPTimeline {
+struct SMTPTimeline: ConnectionTranscript {
     let events: [Transcript.Event]
     /// Seconds curl spent resolving the name (its own timer; it ends before "Connected").
     let resolved: Double?
     let implicitTLS: Bool
-
-    var connected: Double? { events.first(where: { $0.direction == .info && $0.line.hasPrefix("Connected to") })?.time }
-    /// When a TLS handshake finished (curl notes the negotiated protocol and cipher).
-    var tlsDone: Double? { tlsEvent?.time }
-    var tlsEvent: Transcript.Event? { events.first(where: { $0.direction == .info && $0.line.hasPrefix("SSL connection using") }) }
 
     /// The first reply line (the 220 greeting), as received.
     var banner: String {
@@ -36,21 +31,11 @@ struct SMTPTimeline {
 
     /// Each phase's own duration (not cumulative), in protocol order.
     func phases() -> [(name: String, seconds: Double)] {
-        var out: [(String, Double)] = []
-        if let resolved { out.append(("resolve", resolved)) }
-        if let connected { out.append(("connect", max(0, connected - (resolved ?? 0)))) }
-        let streamStart = (implicitTLS ? tlsDone : nil) ?? connected ?? 0
-        if implicitTLS, let tlsDone, let connected { out.append(("tls", max(0, tlsDone - connected))) }
-        if let first = events.first(where: { $0.direction == .received }) {
-            out.append(("banner", max(0, first.time - streamStart)))
-        }
+        var out = openingPhases(resolved: resolved, implicitTLS: implicitTLS)
         let ehlo = exchanges(startingWith: "EHLO")
         if !ehlo.isEmpty { out.append(("ehlo", ehlo.reduce(0, +))) }
-        if !implicitTLS, let sent = events.first(where: { $0.direction == .sent && $0.line.uppercased() == "STARTTLS" }),
-           let done = tlsDone {
-            // From STARTTLS to the finished handshake: the 220 reply plus the handshake.
-            out.append(("tls", max(0, done - sent.time)))
-        }
+        let startTLS = events.first(where: { $0.direction == .sent && $0.line.uppercased() == "STARTTLS" })
+        if !implicitTLS, let upgrade = upgradeSeconds(sent: startTLS) { out.append(("tls", upgrade)) }
         let auth = exchanges(startingWith: "AUTH")
         if !auth.isEmpty { out.append(("auth", auth.reduce(0, +))) }
         return out

@@ -1,0 +1,43 @@
+/// What every mail protocol's timeline shares: when the TCP connection stood, when a TLS
+/// handshake finished, the server's greeting, and the opening phases timed from them. Every
+/// time comes from one transfer's own clock, so phases never mix two clocks.
+protocol ConnectionTranscript {
+    associatedtype Events: Collection where Events.Element == Transcript.Event
+    /// The transcript events of one transfer.
+    var events: Events { get }
+}
+
+extension ConnectionTranscript {
+    /// When curl noted the connection (after name resolution and the TCP handshake).
+    var connected: Double? { events.first(where: { $0.direction == .info && $0.line.hasPrefix("Connected to") })?.time }
+
+    /// curl notes the negotiated protocol and cipher when a handshake finishes.
+    var tlsEvent: Transcript.Event? { events.first(where: { $0.direction == .info && $0.line.hasPrefix("SSL connection using") }) }
+
+    /// Negotiated TLS protocol and cipher (`TLSv1.3 / TLS_AES_256_GCM_SHA384`).
+    var tlsSession: String? { tlsEvent.map { String($0.line.dropFirst("SSL connection using ".count)) } }
+
+    /// The first line the server sent.
+    var greeting: Transcript.Event? { events.first(where: { $0.direction == .received }) }
+
+    /// resolve, connect, tls (implicit TLS only) and banner, each its own duration.
+    func openingPhases(resolved: Double?, implicitTLS: Bool) -> [(name: String, seconds: Double)] {
+        var out: [(name: String, seconds: Double)] = []
+        if let resolved { out.append(("resolve", resolved)) }
+        if let connected { out.append(("connect", max(0, connected - (resolved ?? 0)))) }
+        let tlsDone = tlsEvent?.time
+        if implicitTLS, let tlsDone, let connected { out.append(("tls", max(0, tlsDone - connected))) }
+        if let greeting {
+            let streamStart = (implicitTLS ? tlsDone : nil) ?? connected ?? 0
+            out.append(("banner", max(0, greeting.time - streamStart)))
+        }
+        return out
+    }
+
+    /// The STARTTLS/STLS phase: from sending the upgrade command to the finished handshake
+    /// (the server's go-ahead plus the handshake), or nil when there was none.
+    func upgradeSeconds(sent: Transcript.Event?) -> Double? {
+        guard let sent, let done = tlsEvent?.time else { return nil }
+        return max(0, done - sent.time)
+    }
+}
