@@ -52,3 +52,15 @@ run check_imap_login -H "$MAIL_HOST" -p "$IMAP_PORT" -U "$BOB_USER" --password-f
 echo "== POP3 with STLS (USER/PASS), then POP3S (AUTH PLAIN)"
 run check_pop3_login -H "$MAIL_HOST" -p "$POP3_PORT" --starttls --cacert "$CA_CERT" --sni "$TLS_SERVER_NAME" -U "$ALICE_USER" --password-file "$ALICE_PASS_FILE" -w 1 -c 3
 run check_pop3_login -H "$MAIL_HOST" -p "$POP3S_PORT" --tls --cacert "$CA_CERT" --sni "$TLS_SERVER_NAME" -U "$ALICE_USER" --password-file "$ALICE_PASS_FILE" --auth-mechanism PLAIN --messages-warning 5000
+
+echo "== Delivery: a probe through the MX into bob's INBOX (IMAP with STARTTLS), timed, its hops read, then deleted"
+DL=(-H "$MAIL_HOST" --imap-port "$IMAP_PORT" --imap-starttls --cacert "$CA_CERT" --imap-sni "$TLS_SERVER_NAME" -U "$BOB_USER" --password-file "$BOB_PASS_FILE" --from "probe@$MAIL_DOMAIN")
+run check_delivery_latency "${DL[@]}" --smtp-port "$SMTP_PORT" -w 5 -c 20 -v
+echo "== Outbound style: submission with STARTTLS and AUTH as alice, into bob's INBOX"
+run check_delivery_latency "${DL[@]}" --smtp-port "$SUBMISSION_PORT" --smtp-starttls --smtp-sni "$TLS_SERVER_NAME" --smtp-user "$ALICE_USER" --smtp-password-file "$ALICE_PASS_FILE" --check-name demo-submission -w 5 -c 20
+echo "== A probe that waits in Postfix's deferred queue: CRITICAL at the deadline, left for a later run"
+run check_delivery_latency "${DL[@]}" --smtp-port "$SMTP_PORT" --to "$DEFERRED_RCPT" --check-name demo-deferred -t 3 | tee "$bin/deferred.out"
+DL_QUEUE_ID=$(sed -n 's/.*(queue ID \([^)]*\)).*/\1/p' "$bin/deferred.out")
+echo "== Released (postqueue -i $DL_QUEUE_ID) and delivered: the next run of the same check name sweeps it"
+[ -n "$DL_QUEUE_ID" ] && postqueue -c "$POSTFIX_CONFIG_DIR" -i "$DL_QUEUE_ID" && sleep 2
+run check_delivery_latency "${DL[@]}" --smtp-port "$SMTP_PORT" --check-name demo-deferred -t 3 --stale-after 4 -v

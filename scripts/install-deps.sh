@@ -11,6 +11,8 @@ packages=(
   postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd openssl
   # peers for the benchmark, and mandoc for the man-page lint
   monitoring-plugins-basic monitoring-plugins-standard mandoc time curl
+  # check_delivery_latency's peer (the Perl check_email_delivery) and the IMAP module it needs
+  monitoring-plugins-contrib libmail-imapclient-perl
   # check_mta_queue's tests unpack Debian's Exim privately (scripts/mta-queue-exim.sh); it links libidn12
   libidn12
   # the schedulers the shipped configurations are proven with (the tests run private instances)

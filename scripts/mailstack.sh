@@ -509,7 +509,11 @@ virtual_mailbox_maps = inline:{ $(printf '%s@'"$DOMAIN"'=ok, ' "${USERS[@]}" | s
 virtual_transport = lmtp:unix:$DC_BASE/lmtp
 
 # $DEFERRED_DOMAIN: a next hop that refuses connections, so mail is deferred at once.
-transport_maps = inline:{ $DEFERRED_DOMAIN=smtp:[127.0.0.1]:1 }
+# bob+deferred@$DOMAIN (check_delivery_latency's tests): delivered to bob's INBOX, but its
+# transport is in defer_transports, so the mail waits in the deferred queue until a test
+# releases it with "postqueue -i QUEUE_ID".
+transport_maps = inline:{ $DEFERRED_DOMAIN=smtp:[127.0.0.1]:1, bob+deferred@$DOMAIN=deferred-lmtp:unix:$DC_BASE/lmtp }
+defer_transports = deferred-lmtp
 
 smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
 
@@ -560,6 +564,7 @@ error     unix  -       -       n       -       -       error
 retry     unix  -       -       n       -       -       error
 discard   unix  -       -       n       -       -       discard
 lmtp      unix  -       -       n       -       -       lmtp
+deferred-lmtp unix -     -       n       -       -       lmtp
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
@@ -710,6 +715,7 @@ do_env() {
   kv SHORTCERT_CERT "$TLS/shortcert.pem"
   kv MAIL_DOMAIN "$DOMAIN"
   kv DEFERRED_DOMAIN "$DEFERRED_DOMAIN"
+  kv DEFERRED_RCPT "bob+deferred@$DOMAIN"
   for u in "${USERS[@]}"; do
     U=${u^^}
     kv "${U}_USER" "$u@$DOMAIN"

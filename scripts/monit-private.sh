@@ -77,6 +77,9 @@ start() {
       -e "s| -p 143 | -p $IMAP_PORT |; s| -p 993 | -p $IMAPS_PORT |; s| -p 110 | -p $POP3_PORT |; s| -p 995 | -p $POP3S_PORT |" \
       -e "s| -U probe@example.net | -U $ALICE_USER |; s| --password-file /etc/mailcheck/probe.pass | --password-file $ALICE_PASS_FILE |" \
       -e "s| --sni mail.example.net | --sni $TLS_SERVER_NAME --cacert $CA_CERT |g" \
+      -e "s| --imap-sni mail.example.net | --imap-sni $TLS_SERVER_NAME --cacert $CA_CERT |g" \
+      -e "s| --smtp-port 25 | --smtp-port $SMTP_PORT |; s| --smtp-port 587 | --smtp-port $SUBMISSION_PORT |" \
+      -e "s| --imap-port 143 | --imap-port $IMAP_PORT |; s| --imap-port 993 | --imap-port $IMAPS_PORT |" \
       -e "s| -p /var/vmail | -p $MAIL_STORE_DIR |; s| --state-dir /var/lib/mailcheck-monit | --state-dir $dir/state |" \
       -e "/check_mta_queue /s|\"\$| --config-dir $POSTFIX_CONFIG_DIR\"|" \
       "$STANZAS" >"$dir/etc/mailcheck.monitrc"

@@ -47,13 +47,16 @@ enum Plugin {
         return root + "/.build/debug"
     }()
 
-    /// A directory of `check_*` symlinks to the multi-call binary, made once.
+    /// A directory of `check_*` symlinks to the multi-call binary, made once per test process.
+    /// Its name is unique (a reused pid must never find another build's links), and every
+    /// link is made anew.
     static let binDir: String = {
-        let dir = NSTemporaryDirectory() + "mailcheck-bin-\(getpid())"
+        let dir = NSTemporaryDirectory() + "mailcheck-bin-\(getpid())-\(UUID().uuidString)"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         for name in ["check_smtp", "check_imap_login", "check_pop3_login", "check_mta_queue",
                      "check_disk_growth", "check_delivery_latency", "check_nonexistent"] {
-            try? FileManager.default.createSymbolicLink(atPath: "\(dir)/\(name)", withDestinationPath: buildDir + "/mailcheck")
+            unlink("\(dir)/\(name)")
+            _ = symlink(buildDir + "/mailcheck", "\(dir)/\(name)")
         }
         return dir
     }()

@@ -1,0 +1,157 @@
+import CheckKit
+import MailTransport
+
+/// check_delivery_latency: submits one probe over SMTP, watches the receiving mailbox over
+/// IMAP until it is there, measures submission and delivery latency, reads the hops from its
+/// Received headers, and deletes exactly the probe. Inbound (MX to mail store) and outbound
+/// (submission to a remote mailbox) are the same mechanism with other endpoints and logins.
+public struct DeliveryLatencyCheck: MonitoringCheck {
+    public static let programName = "check_delivery_latency"
+    public static let summary = "Sends a probe over SMTP, times how long it takes to show up in a mailbox over IMAP, and deletes it."
+    public static let synopsis = "-H HOST --smtp-port PORT [--smtp-starttls] [--smtp-user USER --smtp-password-file FILE] --imap-port PORT -U USER --password-file FILE [--to ADDRESS] [--from ADDRESS] [-w SECONDS] [-c SECONDS] [options]"
+    public static let kind = CheckKind.network
+    public static let defaultTimeout: Double = 30
+
+    public static var options: [OptionSpec] {
+        [
+            OptionSpec("warning", short: "w", value: "RANGE", help: "WARNING when the delivery latency in seconds (SMTP acceptance to visible in the mailbox) is outside RANGE."),
+            OptionSpec("critical", short: "c", value: "RANGE", help: "CRITICAL when the delivery latency in seconds is outside RANGE."),
+            OptionSpec("submit-warning", value: "RANGE", help: "WARNING when the submission in seconds (connect to the server's acceptance of the probe) is outside RANGE."),
+            OptionSpec("submit-critical", value: "RANGE", help: "CRITICAL when the submission in seconds is outside RANGE."),
+            OptionSpec("to", value: "ADDRESS", help: "Recipient of the probe (default: -U when it is an address)."),
+            OptionSpec("from", value: "ADDRESS", help: "Sender of the probe (default: --smtp-user when it is an address, else --to)."),
+            OptionSpec("check-name", value: "NAME", help: "Name in the probe token (letters, digits, . _ -; default delivery). Give each check that sends into the same mailbox its own."),
+            OptionSpec("stale-after", value: "SECONDS", help: "Delete this check's own probes older than SECONDS, left by runs that gave up (default 3600; must be longer than -t)."),
+            OptionSpec("folder", value: "NAME", help: "Folder the probe is delivered to (default INBOX)."),
+            OptionSpec("no-idle", help: "Never IDLE: look for the probe by polling only."),
+        ] + DeliveryOptions.sharedSpecs
+          + DeliveryOptions.sideSpecs("smtp", label: "SMTP", defaultPort: 25, implicitPort: 465) + [
+            OptionSpec("smtp-helo", value: "NAME", help: "SMTP: name to send with EHLO (default: this host's name)."),
+            // No --smtp-password: the SMTP password never goes on a command line (ps shows it).
+            OptionSpec("smtp-user", value: "USER", help: "SMTP: log in with AUTH as USER (needs --smtp-password-file or --smtp-password-env)."),
+            OptionSpec("smtp-password-file", value: "FILE", help: "SMTP: read the AUTH password from the first line of FILE."),
+            OptionSpec("smtp-password-env", value: "NAME", help: "SMTP: read the AUTH password from the environment variable NAME."),
+        ] + DeliveryOptions.sideSpecs("imap", label: "IMAP", defaultPort: 143, implicitPort: 993)
+          + Credentials.specs(userHelp: "IMAP user whose mailbox receives the probe (required).")
+    }
+
+    let thresholds: Thresholds
+    let submitThresholds: Thresholds
+    let smtp: ConnectionOptions
+    let imap: ConnectionOptions
+    let smtpCredentials: Credentials
+    let smtpMechanism: String
+    let imapCredentials: Credentials
+    let imapMechanism: IMAPLogin.Mechanism
+    let helo: String?
+    let to: String
+    let from: String
+    let checkName: String
+    let staleAfter: Double
+    let folder: String
+    let useIdle: Bool
+
+    public init(options: ParsedOptions) throws(UsageError) {
+        thresholds = try options.thresholds()
+        submitThresholds = try options.thresholds(warning: "submit-warning", critical: "submit-critical")
+        smtp = try DeliveryOptions.connection(options, side: "smtp", defaultPort: 25, implicitPort: 465)
+        imap = try DeliveryOptions.connection(options, side: "imap", defaultPort: 143, implicitPort: 993)
+        imapCredentials = try DeliveryOptions.credentials(options, names: .imap)
+        guard let user = imapCredentials.username else {
+            throw UsageError("missing -U/--username (the IMAP user whose mailbox receives the probe)")
+        }
+        smtpCredentials = try DeliveryOptions.credentials(options, names: .smtp)
+        smtpMechanism = try options.choice("smtp-auth-mechanism", ["PLAIN", "LOGIN"], default: "PLAIN")
+        let name = try options.choice("imap-auth-mechanism", IMAPLogin.Mechanism.allCases.map(\.rawValue), default: "PLAIN")
+        imapMechanism = IMAPLogin.Mechanism(rawValue: name) ?? .plain
+        helo = options.string("smtp-helo")
+        if let helo, helo.isEmpty || helo.contains(where: { $0 == " " || $0 == "\r" || $0 == "\n" }) {
+            throw UsageError("invalid value '\(helo)' for --smtp-helo")
+        }
+        guard let to = options.string("to") ?? (user.contains("@") ? user : nil) else {
+            throw UsageError("missing --to (the address whose mailbox -U opens)")
+        }
+        self.to = try Self.address(to, option: "--to")
+        let smtpUser = smtpCredentials.username.flatMap { $0.contains("@") ? $0 : nil }
+        from = try Self.address(options.string("from") ?? smtpUser ?? to, option: "--from")
+        checkName = options.string("check-name") ?? "delivery"
+        guard ProbeToken.isValidName(checkName) else {
+            throw UsageError("invalid value '\(checkName)' for --check-name: 1-40 letters, digits, '.', '_' or '-'")
+        }
+        staleAfter = try options.double("stale-after", in: 0.001...10_000_000) ?? 3600
+        let timeout = try PluginRunner.parseTimeout(options.string("timeout"), check: Self.self).seconds
+        guard staleAfter > timeout else {
+            throw UsageError("--stale-after (\(NumberFormat.decimal(staleAfter)) s) must be longer than -t (\(NumberFormat.decimal(timeout)) s): a shorter one could delete the probe of a run still waiting for it")
+        }
+        folder = options.string("folder") ?? "INBOX"
+        guard !folder.isEmpty, IMAPSyntax.quoted(folder) != nil else {
+            throw UsageError("invalid value '\(folder)' for --folder: a folder name must not be empty or hold control characters")
+        }
+        useIdle = !options.flag("no-idle")
+    }
+
+    /// An envelope address: something@something, no blanks, brackets or control characters.
+    static func address(_ text: String, option: String) throws(UsageError) -> String {
+        let bad = text.unicodeScalars.contains { $0.value <= 0x20 || $0.value == 0x7f || $0 == "<" || $0 == ">" || $0 == "\"" }
+        guard !bad, let at = text.lastIndex(of: "@"), at != text.startIndex, text.index(after: at) != text.endIndex, text.utf8.count <= 254 else {
+            throw UsageError("invalid value '\(text)' for \(option): expected an address like user@example.net")
+        }
+        return text
+    }
+
+    public func run(_ context: RunContext) throws(CheckError) -> CheckReport {
+        let started = Deadline.now()
+        let deadline = context.deadline
+        let imapLogin = IMAPLogin(user: imapCredentials.username ?? "", password: try DeliveryOptions.password(imapCredentials, names: .imap),
+                                  mechanism: imapMechanism)
+        let smtpLogin = smtpCredentials.isSet
+            ? SMTPLogin(user: smtpCredentials.username ?? "", password: try DeliveryOptions.password(smtpCredentials, names: .smtp), mechanism: smtpMechanism)
+            : nil
+        // The mailbox side first: a login that fails sends no probe that would be left behind.
+        let connection = try IMAPWatchConnection(imap, login: imapLogin, deadline: deadline, log: context)
+        defer { connection.close() }
+        let mailbox = ProbeMailbox(imap: connection, folder: folder, context: context)
+        try mailbox.select()
+        var run = DeliveryRun(imap: connection)
+        run.selectSeconds = mailbox.selectSeconds
+        run.sweep = try mailbox.sweep(checkName: checkName, staleAfter: staleAfter, now: CertificateFacts.wallClock())
+        let token = try ProbeToken.make(checkName: checkName, now: CertificateFacts.wallClock())
+        run.token = token
+        let message = ProbeMessage.compose(token: token, from: from, to: to, staleAfter: staleAfter, sentAt: CertificateFacts.wallClock())
+        let submitter = try SMTPSubmitter(smtp, helo: helo, login: smtpLogin, sender: from, recipient: to,
+                                          message: message, deadline: deadline, log: context)
+        defer { submitter.close() }
+        let submission = try submitter.submit()
+        run.submission = submission
+        let acceptedWall = CertificateFacts.wallClock() - (Deadline.now() - submission.acceptedAt)
+        // Stop looking a little before the deadline, so the run ends with its own line.
+        let reserve = min(0.5, max(0.1, deadline.seconds * 0.05))
+        let giveUpAt = Deadline.now() + deadline.remaining - reserve
+        let watch = ProbeWatch(mailbox: mailbox, token: token, useIdle: useIdle, context: context)
+        do {
+            let (sighting, looks) = try watch.wait(acceptedAt: submission.acceptedAt, giveUpAt: giveUpAt)
+            run.looks = looks
+            run.gaveUpAfter = Deadline.now() - submission.acceptedAt
+            if let sighting {
+                run.sighting = sighting
+                let headers = try mailbox.fetchHeaders(sighting.uids, fields: nil)
+                let tokens = ProbeMailbox.tokens(headers)
+                run.verified = sighting.uids.filter { tokens[$0] == token }
+                run.unverified = sighting.uids.filter { tokens[$0] != token }
+                if let first = run.verified.first, let header = headers[first] {
+                    run.hops = ReceivedHops.describe(HeaderFields(header).values("Received"), submittedAt: acceptedWall)
+                }
+                run.deleteProblem = try mailbox.delete(run.verified)
+            }
+        } catch {
+            // The probe is out there: say which one, for the logs and for the sweep of a later run.
+            let id = submission.queueID.map { "queue ID \($0), " } ?? ""
+            throw CheckError(error.status, error.message, detail: error.detail +
+                             ["the probe (\(id)token \(token.text)) was sent; a later run with --check-name \(checkName) removes it"])
+        }
+        connection.logout()
+        submitter.close()
+        run.total = Deadline.now() - started
+        return DeliveryLatencyReport(check: self, run: run, expiry: deadline.expiryStatus).report()
+    }
+}

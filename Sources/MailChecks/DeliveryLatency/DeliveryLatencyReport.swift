@@ -1,0 +1,114 @@
+import CheckKit
+import MailTransport
+
+/// What one run saw, gathered for the report.
+struct DeliveryRun {
+    let imap: IMAPWatchConnection
+    var selectSeconds: Double = 0
+    var sweep = ProbeMailbox.Sweep()
+    var token: ProbeToken?
+    var submission: SMTPSubmission?
+    var sighting: ProbeWatch.Sighting?
+    var looks = 0
+    /// Seconds from acceptance to giving up, when the probe did not come.
+    var gaveUpAfter: Double = 0
+    var verified: [Int] = []
+    var unverified: [Int] = []
+    var hops: [String] = []
+    var deleteProblem: String?
+    var total: Double = 0
+
+    /// Seconds from the SMTP acceptance to the look that found the probe.
+    var latency: Double? {
+        guard let sighting, let submission else { return nil }
+        return max(0, sighting.seenAt - submission.acceptedAt)
+    }
+}
+
+/// Turns a run into results, perfdata (`latency`, `submit`, `total`, `stale_removed`) and long output.
+struct DeliveryLatencyReport {
+    let check: DeliveryLatencyCheck
+    let run: DeliveryRun
+    let expiry: Status
+
+    func report() -> CheckReport {
+        var results: [CheckResult] = []
+        var summary: [String] = []
+        if let latency = run.latency {
+            results.append(.measure("latency", latency, unit: .seconds, thresholds: check.thresholds, min: 0,
+                                    message: "probe delivered to \(check.to) in \(NumberFormat.seconds(latency))"))
+            summary.append("probe delivered to \(check.to) in \(NumberFormat.seconds(latency))")
+        } else {
+            // The deadline's state (-t SECONDS:STATE), CRITICAL unless the user said otherwise.
+            results.append(CheckResult(expiry, "probe not delivered after \(NumberFormat.decimal(run.gaveUpAfter, fractionDigits: 1)) s"))
+        }
+        if let submission = run.submission {
+            var submit = CheckResult.measure("submit", submission.seconds, unit: .seconds, thresholds: check.submitThresholds, min: 0,
+                                             message: "submission took \(NumberFormat.seconds(submission.seconds))", inSummary: false)
+            // Shown on its own only when it alerts; the summary mentions it anyway.
+            if submit.status == .ok { submit.message = "" } else { submit.inSummary = true }
+            results.append(submit)
+            summary.append("submitted in \(NumberFormat.seconds(submission.seconds))")
+            if submission.authSkipped {
+                results.append(CheckResult(.critical, "SMTP: \(check.smtp.endpoint) offered no AUTH, the probe went unauthenticated"))
+            }
+        }
+        results.append(.metric("total", run.total, unit: .seconds, min: 0))
+        results.append(.metric("stale_removed", Double(run.sweep.removed.count), min: 0))
+        summary.append("total \(NumberFormat.seconds(run.total))")
+        if !run.sweep.removed.isEmpty {
+            summary.append("\(run.sweep.removed.count) stale probe\(run.sweep.removed.count == 1 ? "" : "s") removed")
+        }
+        if let problem = run.deleteProblem {
+            // Without UIDPLUS leaving the probe flagged is the safe choice, not a fault.
+            let safe = !run.imap.capabilities.contains("UIDPLUS")
+            results.append(CheckResult(safe ? .ok : .warning, "probe \(problem)", inSummary: false))
+            if safe { summary.append("probe left flagged \\Deleted (no UIDPLUS)") }
+        }
+        if !run.unverified.isEmpty {
+            results.append(CheckResult(.warning, "UID \(ProbeMailbox.uidSet(run.unverified)) matched the token but its \(ProbeToken.header) header did not verify: not deleted"))
+        }
+        if let problem = run.sweep.problem { results.append(CheckResult(.warning, "stale probes: \(problem)")) }
+        return CheckReport(name: DeliveryLatencyCheck.pluginName, results: results,
+                           okSummary: summary.joined(separator: ", "), details: details())
+    }
+
+    func details() -> [String] {
+        var lines: [String] = []
+        if let s = run.submission {
+            let tls = check.smtp.tls == .plain ? "plain" : (check.smtp.tls == .implicit ? "TLS" : "STARTTLS")
+            lines.append("submission: \(check.smtp.endpoint) (\(tls)), <\(check.from)> to <\(check.to)>, accepted in \(NumberFormat.seconds(s.seconds)): \(s.reply)")
+            lines.append("smtp phases: " + s.phases.map { "\($0.name) \(NumberFormat.seconds($0.seconds))" }.joined(separator: ", "))
+            if let tlsSession = s.tlsSession { lines.append("smtp tls: \(tlsSession)") }
+            if let cert = s.certificate { lines.append("smtp certificate: \(cert.subject ?? "?"), expires in \(NumberFormat.decimal(cert.daysLeft().rounded(.down), fractionDigits: 0)) days") }
+        }
+        let imap = run.imap
+        let tls = check.imap.tls == .plain ? "plain" : (check.imap.tls == .implicit ? "TLS" : "STARTTLS")
+        lines.append("mailbox: \(imap.login.user) on \(check.imap.endpoint) (\(tls)), folder \(check.folder) selected in \(NumberFormat.seconds(run.selectSeconds)); " +
+                     "IDLE \(imap.capabilities.contains("IDLE") ? (check.useIdle ? "offered" : "offered, not used (--no-idle)") : "not offered"), " +
+                     "UIDPLUS \(imap.capabilities.contains("UIDPLUS") ? "offered" : "not offered")")
+        lines.append("imap phases: " + imap.connectPhases.map { "\($0.name) \(NumberFormat.seconds($0.seconds))" }.joined(separator: ", "))
+        if let tlsSession = imap.tlsSession { lines.append("imap tls: \(tlsSession)") }
+        if let token = run.token { lines.append("token: \(token.text)") }
+        if let sighting = run.sighting, let accepted = run.submission?.acceptedAt {
+            let after = NumberFormat.seconds(max(0, sighting.notYetAt - accepted))
+            let before = NumberFormat.seconds(max(0, sighting.seenAt - accepted))
+            lines.append("found: UID \(ProbeMailbox.uidSet(sighting.uids)) at look \(sighting.looks) (UID SEARCH\(sighting.idled ? ", IDLE between looks" : "")): it arrived between \(after) and \(before) after acceptance")
+            lines += run.hops
+            if !run.verified.isEmpty {
+                let how = imap.capabilities.contains("UIDPLUS") ? "deleted (UID STORE \\Deleted, UID EXPUNGE)" : "flagged \\Deleted, not expunged"
+                lines.append("cleanup: UID \(ProbeMailbox.uidSet(run.verified)) \(run.deleteProblem == nil ? how : "- \(run.deleteProblem ?? "")")")
+            }
+        } else if run.submission != nil {
+            let id = run.submission?.queueID.map { " (queue ID \($0))" } ?? ""
+            lines.append("not found after \(run.looks) look\(run.looks == 1 ? "" : "s"): the probe\(id) stays for a later run with --check-name \(check.checkName) to remove once it is older than \(NumberFormat.decimal(check.staleAfter)) s")
+        }
+        if run.sweep.removed.isEmpty {
+            lines.append("stale probes: none of \(check.checkName) older than \(NumberFormat.decimal(check.staleAfter)) s")
+        } else {
+            lines.append("stale probes removed (older than \(NumberFormat.decimal(check.staleAfter)) s): UID \(ProbeMailbox.uidSet(run.sweep.removed))")
+        }
+        if run.sweep.deferred > 0 { lines.append("stale probes: \(run.sweep.deferred) more left for later runs") }
+        return lines
+    }
+}

@@ -1,0 +1,38 @@
+import CLibcurl
+import CheckKit
+
+extension IMAPWatchConnection {
+    /// The error for a connect phase (greeting, TLS, login) that failed, prefixed `IMAP:` so a
+    /// check that talks to several servers says which side broke. Mirrors `IMAPSession.failure`.
+    static func failure(_ outcome: CurlOutcome, _ timeline: IMAPTimeline, offered: Set<String>,
+                        connection: ConnectionOptions, login: IMAPLogin, deadline: Deadline) -> CheckError {
+        let endpoint = connection.endpoint
+        let greeting = timeline.greeting?.line ?? ""
+        let error: CheckError
+        switch outcome.code {
+        case CURLE_LOGIN_DENIED:
+            if login.mechanism == .plain && !offered.contains("AUTH=PLAIN") {
+                let others = offered.filter { $0.hasPrefix("AUTH=") }.sorted().joined(separator: " ")
+                error = .critical("AUTHENTICATE PLAIN not offered by \(endpoint) (\(others.isEmpty ? "no AUTH= capability" : others); try --imap-auth-mechanism LOGIN)")
+            } else {
+                let reply = timeline.events.last(where: { $0.direction == .received && !IMAPTimeline.tag($0.line).isEmpty })
+                var text = reply.map { $0.line.split(separator: " ", maxSplits: 1).last.map(String.init) ?? $0.line } ?? outcome.message
+                // `NO [AUTHENTICATIONFAILED] Authentication failed.` reads better without the NO.
+                if text.hasPrefix("NO ") || text.hasPrefix("BAD ") { text = String(text.split(separator: " ", maxSplits: 1).last ?? "") }
+                error = .critical("login failed for \(login.user): \(text)")
+            }
+        case CURLE_USE_SSL_FAILED where !offered.contains("STARTTLS"):
+            error = .critical("STARTTLS not offered by \(endpoint)")
+        case CURLE_WEIRD_SERVER_REPLY where greeting.uppercased().hasPrefix("* BYE"):
+            error = .critical("\(endpoint) refused the session: \(greeting.dropFirst(2))")
+        case CURLE_OPERATION_TIMEDOUT where !greeting.isEmpty && !greeting.hasPrefix("* "),
+             CURLE_WEIRD_SERVER_REPLY where !greeting.isEmpty && !greeting.hasPrefix("* "):
+            error = .critical("unexpected greeting from \(endpoint) (not IMAP): \(greeting.prefix(80))")
+        default:
+            error = CurlErrors.error(outcome, endpoint: endpoint, deadline: deadline,
+                                     pending: timeline.pending(implicitTLS: connection.tls == .implicit),
+                                     serverReply: timeline.events.last(where: { $0.direction == .received })?.line)
+        }
+        return CheckError(error.status, "IMAP: " + error.message, detail: error.detail)
+    }
+}
