@@ -14,7 +14,6 @@ else
 fi
 
 swift build --build-tests
-swift test --skip-build
-
 # The shipped form: static release binary, size budget, symlinks and man pages install.
 ./scripts/check-release.sh
+swift test --skip-build

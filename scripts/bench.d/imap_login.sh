@@ -17,9 +17,11 @@ printf 'user = "%s:%s"\n' "$ALICE_USER" "$(head -n 1 "$ALICE_PASS_FILE")" >"$IMA
 IMAP_LOGIN=(-U "$ALICE_USER" --password-file "$ALICE_PASS_FILE")
 
 measure "mailcheck check_imap_login (plain, INBOX)" "$BENCH_BIN/check_imap_login" -H "$MAIL_HOST" -p "$IMAP_PORT" "${IMAP_LOGIN[@]}"
+MAILCHECK_LIBCURL=$SLIM_LIBCURL_PATH measure "mailcheck check_imap_login (plain), slim libcurl" "$BENCH_BIN/check_imap_login" -H "$MAIL_HOST" -p "$IMAP_PORT" "${IMAP_LOGIN[@]}"
 measure "curl login + EXAMINE INBOX (plain)" curl -s -K "$IMAP_CURLRC" "imap://$MAIL_HOST:$IMAP_PORT/" -X "EXAMINE INBOX"
 measure "curl login + SELECT INBOX (plain)" curl -s -K "$IMAP_CURLRC" "imap://$MAIL_HOST:$IMAP_PORT/INBOX" -X NOOP
 measure "mailcheck check_imap_login --tls" "$BENCH_BIN/check_imap_login" -H "$MAIL_HOST" -p "$IMAPS_PORT" --tls --cacert "$CA_CERT" --sni localhost "${IMAP_LOGIN[@]}"
+MAILCHECK_LIBCURL=$SLIM_LIBCURL_PATH measure "mailcheck check_imap_login --tls, slim libcurl" "$BENCH_BIN/check_imap_login" -H "$MAIL_HOST" -p "$IMAPS_PORT" --tls --cacert "$CA_CERT" --sni localhost "${IMAP_LOGIN[@]}"
 measure "curl imaps login + EXAMINE INBOX" curl -s -K "$IMAP_CURLRC" --cacert "$CA_CERT" --connect-to "localhost:$IMAPS_PORT:$MAIL_HOST:$IMAPS_PORT" "imaps://localhost:$IMAPS_PORT/" -X "EXAMINE INBOX"
 measure "mailcheck check_imap_login --fetch-latest" "$BENCH_BIN/check_imap_login" -H "$MAIL_HOST" -p "$IMAP_PORT" "${IMAP_LOGIN[@]}" --fetch-latest
 measure "C check_imap (banner only)" "$MP/check_imap" -H "$MAIL_HOST" -p "$IMAP_PORT"
