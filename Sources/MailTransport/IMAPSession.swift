@@ -39,17 +39,7 @@ public final class IMAPSession {
         self.login = login
         self.deadline = deadline
         self.log = log
-        easy = try CurlEasy(redact: IMAPSession.redact)
-        let scheme = connection.tls == .implicit ? "imaps" : "imap"
-        try easy.set(CURLOPT_URL, "\(scheme)://\(connection.urlHost):\(connection.port)/")
-        try connection.apply(to: easy)
-        // Several commands, one login: the connection must survive between transfers.
-        try easy.set(CURLOPT_FORBID_REUSE, 0)
-        if login.mechanism == .plain {
-            try easy.set(CURLOPT_USERNAME, login.user)
-            try easy.set(CURLOPT_PASSWORD, login.password)
-            try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=PLAIN")
-        }
+        easy = try login.handle(on: connection)
         // Untagged replies of a custom command reach the write callback whole (the transcript
         // keeps only 512 characters of a line); each command gets a fresh, bounded buffer.
         _ = mc_setopt_data_callback(easy.handle, CURLOPT_WRITEFUNCTION, untaggedCallback)

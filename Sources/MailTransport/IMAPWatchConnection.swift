@@ -35,19 +35,10 @@ public final class IMAPWatchConnection {
         self.login = login
         self.deadline = deadline
         self.log = log
-        easy = try CurlEasy(redact: IMAPSession.redact)
-        let scheme = connection.tls == .implicit ? "imaps" : "imap"
-        try easy.set(CURLOPT_URL, "\(scheme)://\(connection.urlHost):\(connection.port)/")
-        try connection.apply(to: easy)
+        // Without credentials (LOGIN) curl stops after CAPABILITY (and STARTTLS): LOGIN is ours to send.
+        easy = try login.handle(on: connection)
         try easy.set(CURLOPT_CONNECT_ONLY, 1)
-        // A forbidden reuse would close the connection right after the connect phase.
-        try easy.set(CURLOPT_FORBID_REUSE, 0)
-        // Without credentials curl stops after CAPABILITY (and STARTTLS): LOGIN is ours to send.
-        if login.mechanism == .plain {
-            try easy.set(CURLOPT_USERNAME, login.user)
-            try easy.set(CURLOPT_PASSWORD, login.password)
-            try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=PLAIN")
-        }
+        let scheme = connection.tls == .implicit ? "imaps" : "imap"
         try connection.applyTimeouts(to: easy, deadline: deadline)
         log?.activity("connecting to IMAP \(connection.endpoint)")
         log?.log(2, "imap: \(scheme)://\(connection.endpoint) tls=\(connection.tls) login=\(login.commandName) (libcurl \(CurlLibrary.version))")
