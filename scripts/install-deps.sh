@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(
   # build
-  libcurl4-openssl-dev libssl-dev zlib1g-dev pkg-config
+  libcurl4-openssl-dev libssl-dev zlib1g-dev pkg-config make gcc
   # the test mail stack
   postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd openssl
   # peers for the benchmark, and mandoc for the man-page lint
