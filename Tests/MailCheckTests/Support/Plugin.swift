@@ -51,7 +51,16 @@ enum Plugin {
     /// Its name is unique (a reused pid must never find another build's links), and every
     /// link is made anew.
     static let binDir: String = {
-        let dir = NSTemporaryDirectory() + "mailcheck-bin-\(getpid())-\(UUID().uuidString)"
+        // Link directories of earlier test runs are removed once they are an hour old.
+        let temp = NSTemporaryDirectory()
+        for old in (try? FileManager.default.contentsOfDirectory(atPath: temp)) ?? [] where old.hasPrefix("mailcheck-bin-") {
+            let path = temp + old
+            if let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date,
+               Date().timeIntervalSince(modified) > 3600 {
+                try? FileManager.default.removeItem(atPath: path)
+            }
+        }
+        let dir = temp + "mailcheck-bin-\(getpid())-\(UUID().uuidString)"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         for name in ["check_smtp", "check_imap_login", "check_pop3_login", "check_mta_queue",
                      "check_disk_growth", "check_delivery_latency", "check_nonexistent"] {
