@@ -2,13 +2,14 @@ import CheckKit
 import MailTransport
 
 /// check_delivery_latency: submits one probe over SMTP, watches the receiving mailbox over
-/// IMAP until it is there, measures submission and delivery latency, reads the hops from its
-/// Received headers, and deletes exactly the probe. Inbound (MX to mail store) and outbound
-/// (submission to a remote mailbox) are the same mechanism with other endpoints and logins.
+/// IMAP (or, with --pop3, polls it over POP3) until it is there, measures submission and
+/// delivery latency, reads the hops from its Received headers, and deletes exactly the probe.
+/// Inbound (MX to mail store) and outbound (submission to a remote mailbox) are the same
+/// mechanism with other endpoints and logins.
 public struct DeliveryLatencyCheck: MonitoringCheck {
     public static let programName = "check_delivery_latency"
-    public static let summary = "Sends a probe over SMTP, times how long it takes to show up in a mailbox over IMAP, and deletes it."
-    public static let synopsis = "-H HOST --smtp-port PORT [--smtp-starttls] [--smtp-user USER --smtp-password-file FILE] --imap-port PORT -U USER --password-file FILE [--to ADDRESS] [--from ADDRESS] [-w SECONDS] [-c SECONDS] [options]"
+    public static let summary = "Sends a probe over SMTP, times how long it takes to show up in a mailbox over IMAP (or POP3), and deletes it."
+    public static let synopsis = "-H HOST --smtp-port PORT [--smtp-starttls] [--smtp-user USER --smtp-password-file FILE] (--imap-port PORT | --pop3 --pop3-port PORT) -U USER --password-file FILE [--to ADDRESS] [--from ADDRESS] [-w SECONDS] [-c SECONDS] [options]"
     public static let kind = CheckKind.network
     public static let defaultTimeout: Double = 30
 
@@ -24,6 +25,7 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
             OptionSpec("stale-after", value: "SECONDS", help: "Delete this check's own probes older than SECONDS, left by runs that gave up (default 3600; must be longer than -t)."),
             OptionSpec("folder", value: "NAME", help: "Folder the probe is delivered to (default INBOX)."),
             OptionSpec("no-idle", help: "Never IDLE: look for the probe by polling only."),
+            OptionSpec("pop3", help: "Receive over POP3 instead of IMAP: poll the maildrop (a fresh login each time) with the --pop3-* options."),
         ] + DeliveryOptions.sharedSpecs
           + DeliveryOptions.sideSpecs("smtp", label: "SMTP", defaultPort: 25, implicitPort: 465) + [
             OptionSpec("smtp-helo", value: "NAME", help: "SMTP: name to send with EHLO (default: this host's name)."),
@@ -32,13 +34,17 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
             OptionSpec("smtp-password-file", value: "FILE", help: "SMTP: read the AUTH password from the first line of FILE."),
             OptionSpec("smtp-password-env", value: "NAME", help: "SMTP: read the AUTH password from the environment variable NAME."),
         ] + DeliveryOptions.sideSpecs("imap", label: "IMAP", defaultPort: 143, implicitPort: 993)
-          + Credentials.specs(userHelp: "IMAP user whose mailbox receives the probe (required).")
+          + DeliveryOptions.sideSpecs("pop3", label: "POP3", defaultPort: 110, implicitPort: 995, mechanisms: "USER|PLAIN", defaultMechanism: "USER")
+          + Credentials.specs(userHelp: "User whose mailbox receives the probe, over IMAP or with --pop3 over POP3 (required).")
     }
 
     let thresholds: Thresholds
     let submitThresholds: Thresholds
     let smtp: ConnectionOptions
+    /// The receiving side's connection: IMAP, or POP3 with --pop3.
     let imap: ConnectionOptions
+    let usePOP3: Bool
+    let pop3Mechanism: POP3Login.Mechanism
     let smtpCredentials: Credentials
     let smtpMechanism: String
     let imapCredentials: Credentials
@@ -55,7 +61,18 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
         thresholds = try options.thresholds()
         submitThresholds = try options.thresholds(warning: "submit-warning", critical: "submit-critical")
         smtp = try DeliveryOptions.connection(options, side: "smtp", defaultPort: 25, implicitPort: 465)
-        imap = try DeliveryOptions.connection(options, side: "imap", defaultPort: 143, implicitPort: 993)
+        usePOP3 = options.flag("pop3")
+        // The other receiving protocol's options would be silently ignored: refuse them.
+        let unused = usePOP3 ? ["imap-host", "imap-port", "imap-tls", "imap-starttls", "imap-sni", "imap-auth-mechanism", "folder", "no-idle"]
+                             : ["pop3-host", "pop3-port", "pop3-tls", "pop3-starttls", "pop3-sni", "pop3-auth-mechanism"]
+        if let given = unused.first(where: { options.string($0) != nil || options.flag($0) }) {
+            throw UsageError(usePOP3 ? "--\(given) does not apply with --pop3" : "--\(given) needs --pop3")
+        }
+        imap = usePOP3
+            ? try DeliveryOptions.connection(options, side: "pop3", defaultPort: 110, implicitPort: 995)
+            : try DeliveryOptions.connection(options, side: "imap", defaultPort: 143, implicitPort: 993)
+        let pop3Name = try options.choice("pop3-auth-mechanism", POP3Login.Mechanism.allCases.map(\.rawValue), default: "USER")
+        pop3Mechanism = POP3Login.Mechanism(rawValue: pop3Name) ?? .user
         imapCredentials = try DeliveryOptions.credentials(options, names: .imap)
         guard let user = imapCredentials.username else {
             throw UsageError("missing -U/--username (the IMAP user whose mailbox receives the probe)")
@@ -99,14 +116,20 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
         return text
     }
 
+    /// The SMTP login, when --smtp-user was given.
+    func smtpLogin() throws(CheckError) -> SMTPLogin? {
+        smtpCredentials.isSet
+            ? SMTPLogin(user: smtpCredentials.username ?? "", password: try DeliveryOptions.password(smtpCredentials, names: .smtp), mechanism: smtpMechanism)
+            : nil
+    }
+
     public func run(_ context: RunContext) throws(CheckError) -> CheckReport {
+        if usePOP3 { return try runPOP3(context) }
         let started = Deadline.now()
         let deadline = context.deadline
         let imapLogin = IMAPLogin(user: imapCredentials.username ?? "", password: try DeliveryOptions.password(imapCredentials, names: .imap),
                                   mechanism: imapMechanism)
-        let smtpLogin = smtpCredentials.isSet
-            ? SMTPLogin(user: smtpCredentials.username ?? "", password: try DeliveryOptions.password(smtpCredentials, names: .smtp), mechanism: smtpMechanism)
-            : nil
+        let smtpLogin = try smtpLogin()
         // The mailbox side first: a login that fails sends no probe that would be left behind.
         let connection = try IMAPWatchConnection(imap, login: imapLogin, deadline: deadline, log: context)
         defer { connection.close() }

@@ -3,7 +3,10 @@ import MailTransport
 
 /// What one run saw, gathered for the report.
 struct DeliveryRun {
-    let imap: IMAPWatchConnection
+    /// The receiving side: the IMAP connection, or with --pop3 the maildrop's sessions.
+    var imap: IMAPWatchConnection?
+    var pop3: POP3ProbeDrop?
+    var pop3Found: POP3ProbeDrop.Found?
     var selectSeconds: Double = 0
     var sweep = ProbeMailbox.Sweep()
     var token: ProbeToken?
@@ -61,7 +64,7 @@ struct DeliveryLatencyReport {
         }
         if let problem = run.deleteProblem {
             // Without UIDPLUS leaving the probe flagged is the safe choice, not a fault.
-            let safe = !run.imap.capabilities.contains("UIDPLUS")
+            let safe = run.imap.map { !$0.capabilities.contains("UIDPLUS") } ?? false
             results.append(CheckResult(safe ? .ok : .warning, "probe \(problem)", inSummary: false))
             if safe { summary.append("probe left flagged \\Deleted (no UIDPLUS)") }
         }
@@ -82,21 +85,46 @@ struct DeliveryLatencyReport {
             if let tlsSession = s.tlsSession { lines.append("smtp tls: \(tlsSession)") }
             if let cert = s.certificate { lines.append("smtp certificate: \(cert.subject ?? "?"), expires in \(NumberFormat.decimal(cert.daysLeft().rounded(.down), fractionDigits: 0)) days") }
         }
-        let imap = run.imap
         let tls = check.imap.tls == .plain ? "plain" : (check.imap.tls == .implicit ? "TLS" : "STARTTLS")
+        guard let imap = run.imap else { return lines + pop3Details(tls: tls) }
         lines.append("mailbox: \(imap.login.user) on \(check.imap.endpoint) (\(tls)), folder \(check.folder) selected in \(NumberFormat.seconds(run.selectSeconds)); " +
                      "IDLE \(imap.capabilities.contains("IDLE") ? (check.useIdle ? "offered" : "offered, not used (--no-idle)") : "not offered"), " +
                      "UIDPLUS \(imap.capabilities.contains("UIDPLUS") ? "offered" : "not offered")")
         lines.append("imap phases: " + imap.connectPhases.map { "\($0.name) \(NumberFormat.seconds($0.seconds))" }.joined(separator: ", "))
         if let tlsSession = imap.tlsSession { lines.append("imap tls: \(tlsSession)") }
         if let token = run.token { lines.append("token: \(token.text)") }
+        lines += foundAndSweep()
+        return lines
+    }
+
+    /// The receiving side with --pop3: the maildrop, the first session's phases, the token, the result.
+    func pop3Details(tls: String) -> [String] {
+        guard let drop = run.pop3 else { return [] }
+        var lines = ["mailbox: \(drop.login.user) on \(check.imap.endpoint) (\(tls)) over POP3 (\(drop.login.commandName)), " +
+                     "\(drop.firstCount) message\(drop.firstCount == 1 ? "" : "s") at the first login; \(drop.sessions) session\(drop.sessions == 1 ? "" : "s")"]
+        lines.append("pop3 phases: " + drop.connectPhases.map { "\($0.name) \(NumberFormat.seconds($0.seconds))" }.joined(separator: ", "))
+        if let tlsSession = drop.tlsSession { lines.append("pop3 tls: \(tlsSession)") }
+        if let token = run.token { lines.append("token: \(token.text)") }
+        return lines + foundAndSweep()
+    }
+
+    /// The watch's result and the sweep, in the receiving protocol's terms.
+    func foundAndSweep() -> [String] {
+        var lines: [String] = []
+        let uidPlus = run.imap?.capabilities.contains("UIDPLUS") ?? false
         if let sighting = run.sighting, let accepted = run.submission?.acceptedAt {
             let after = NumberFormat.seconds(max(0, sighting.notYetAt - accepted))
             let before = NumberFormat.seconds(max(0, sighting.seenAt - accepted))
-            lines.append("found: UID \(ProbeMailbox.uidSet(sighting.uids)) at look \(sighting.looks) (UID SEARCH\(sighting.idled ? ", IDLE between looks" : "")): it arrived between \(after) and \(before) after acceptance")
+            if let found = run.pop3Found {
+                lines.append("found: message \(found.number) (UIDL \(found.uid)) at poll \(found.polls) (a login, UIDL and TOP n 0 each): it arrived between \(after) and \(before) after acceptance")
+            } else {
+                lines.append("found: UID \(ProbeMailbox.uidSet(sighting.uids)) at look \(sighting.looks) (UID SEARCH\(sighting.idled ? ", IDLE between looks" : "")): it arrived between \(after) and \(before) after acceptance")
+            }
             lines += run.hops
-            if !run.verified.isEmpty {
-                let how = imap.capabilities.contains("UIDPLUS") ? "deleted (UID STORE \\Deleted, UID EXPUNGE)" : "flagged \\Deleted, not expunged"
+            if let found = run.pop3Found {
+                lines.append("cleanup: message \(found.number) \(found.deleteProblem.map { "- \($0)" } ?? "deleted (DELE, QUIT)")")
+            } else if !run.verified.isEmpty {
+                let how = uidPlus ? "deleted (UID STORE \\Deleted, UID EXPUNGE)" : "flagged \\Deleted, not expunged"
                 lines.append("cleanup: UID \(ProbeMailbox.uidSet(run.verified)) \(run.deleteProblem == nil ? how : "- \(run.deleteProblem ?? "")")")
             }
         } else if run.submission != nil {
@@ -106,7 +134,8 @@ struct DeliveryLatencyReport {
         if run.sweep.removed.isEmpty {
             lines.append("stale probes: none of \(check.checkName) older than \(NumberFormat.decimal(check.staleAfter)) s")
         } else {
-            lines.append("stale probes removed (older than \(NumberFormat.decimal(check.staleAfter)) s): UID \(ProbeMailbox.uidSet(run.sweep.removed))")
+            lines.append("stale probes removed (older than \(NumberFormat.decimal(check.staleAfter)) s): " +
+                         (run.pop3 == nil ? "UID \(ProbeMailbox.uidSet(run.sweep.removed))" : "UIDL \(run.sweep.removedUIDLs.joined(separator: ", "))"))
         }
         if run.sweep.deferred > 0 { lines.append("stale probes: \(run.sweep.deferred) more left for later runs") }
         return lines

@@ -7,20 +7,21 @@ import MailTransport
 /// error, so a message always names the option the user typed.
 enum DeliveryOptions {
     /// Options every side has, by the suffix after `--smtp-` / `--imap-`.
-    static func sideSpecs(_ side: String, label: String, defaultPort: Int, implicitPort: Int) -> [OptionSpec] {
+    static func sideSpecs(_ side: String, label: String, defaultPort: Int, implicitPort: Int,
+                          mechanisms: String = "PLAIN|LOGIN", defaultMechanism: String = "PLAIN") -> [OptionSpec] {
         [
             OptionSpec("\(side)-host", value: "HOST", help: "\(label) host (default: -H)."),
             OptionSpec("\(side)-port", value: "PORT", help: "\(label) port (default \(defaultPort), or \(implicitPort) with --\(side)-tls)."),
             OptionSpec("\(side)-tls", help: "\(label): implicit TLS from the first byte."),
             OptionSpec("\(side)-starttls", help: "\(label): require STARTTLS; fail if the server does not offer it."),
             OptionSpec("\(side)-sni", value: "NAME", help: "\(label): server name to send in TLS SNI and to verify, when it differs from the host."),
-            OptionSpec("\(side)-auth-mechanism", value: "PLAIN|LOGIN", help: "\(label): how to log in (default PLAIN)."),
+            OptionSpec("\(side)-auth-mechanism", value: mechanisms, help: "\(label): how to log in (default \(defaultMechanism))."),
         ]
     }
 
     /// TLS and address-family options that apply to both sides.
     static let sharedSpecs: [OptionSpec] = [
-        OptionSpec("hostname", short: "H", value: "HOST", help: "Host for both sides unless --smtp-host or --imap-host say otherwise."),
+        OptionSpec("hostname", short: "H", value: "HOST", help: "Host for both sides unless --smtp-host or --imap-host (--pop3-host) say otherwise."),
         OptionSpec("ipv4", short: "4", help: "Connect over IPv4 only."),
         OptionSpec("ipv6", short: "6", help: "Connect over IPv6 only."),
         OptionSpec("cacert", value: "FILE", help: "Verify both servers' certificates against the CA certificates in FILE."),

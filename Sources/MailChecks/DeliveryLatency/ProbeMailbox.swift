@@ -98,6 +98,8 @@ final class ProbeMailbox {
     /// What the sweep of earlier runs' probes found and did.
     struct Sweep {
         var removed: [Int] = []
+        /// With --pop3: the UIDLs of the removed probes (message numbers hold for one session only).
+        var removedUIDLs: [String] = []
         var problem: String?
         /// Candidates the search found beyond the per-run bound, left for later runs.
         var deferred = 0
