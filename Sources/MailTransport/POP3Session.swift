@@ -1,29 +1,6 @@
 import CLibcurl
 import CheckKit
 
-/// A login for POP3: USER/PASS or SASL AUTH PLAIN.
-public struct POP3Login: Sendable {
-    /// How the credentials are sent.
-    public enum Mechanism: String, Sendable, CaseIterable {
-        /// USER and PASS (RFC 1939 7), which every POP3 server has.
-        case user = "USER"
-        /// AUTH PLAIN (RFC 5034, RFC 4616).
-        case plain = "PLAIN"
-    }
-
-    public let user: String
-    public let password: String
-    public let mechanism: Mechanism
-
-    public init(user: String, password: String, mechanism: Mechanism) {
-        self.user = user
-        self.password = password
-        self.mechanism = mechanism
-    }
-
-    /// `USER/PASS` or `AUTH PLAIN`, as the protocol names it.
-    public var commandName: String { mechanism == .user ? "USER/PASS" : "AUTH PLAIN" }
-}
 
 /// What one POP3 session showed: per-phase times, the maildrop, the server certificate.
 public struct POP3Conversation: Sendable {

@@ -44,11 +44,11 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
     /// The receiving side's connection: IMAP, or POP3 with --pop3.
     let imap: ConnectionOptions
     let usePOP3: Bool
-    let pop3Mechanism: POP3Login.Mechanism
+    let pop3Mechanism: POP3Mechanism
     let smtpCredentials: Credentials
     let smtpMechanism: String
     let imapCredentials: Credentials
-    let imapMechanism: IMAPLogin.Mechanism
+    let imapMechanism: IMAPMechanism
     let helo: String?
     let to: String
     let from: String
@@ -71,16 +71,16 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
         imap = usePOP3
             ? try DeliveryOptions.connection(options, side: "pop3", defaultPort: 110, implicitPort: 995)
             : try DeliveryOptions.connection(options, side: "imap", defaultPort: 143, implicitPort: 993)
-        let pop3Name = try options.choice("pop3-auth-mechanism", POP3Login.Mechanism.allCases.map(\.rawValue), default: "USER")
-        pop3Mechanism = POP3Login.Mechanism(rawValue: pop3Name) ?? .user
+        let pop3Name = try options.choice("pop3-auth-mechanism", POP3Mechanism.allCases.map(\.rawValue), default: "USER")
+        pop3Mechanism = POP3Mechanism(rawValue: pop3Name) ?? .user
         imapCredentials = try DeliveryOptions.credentials(options, names: .imap)
         guard let user = imapCredentials.username else {
             throw UsageError("missing -U/--username (the IMAP user whose mailbox receives the probe)")
         }
         smtpCredentials = try DeliveryOptions.credentials(options, names: .smtp)
         smtpMechanism = try options.choice("smtp-auth-mechanism", ["PLAIN", "LOGIN"], default: "PLAIN")
-        let name = try options.choice("imap-auth-mechanism", IMAPLogin.Mechanism.allCases.map(\.rawValue), default: "PLAIN")
-        imapMechanism = IMAPLogin.Mechanism(rawValue: name) ?? .plain
+        let name = try options.choice("imap-auth-mechanism", IMAPMechanism.allCases.map(\.rawValue), default: "PLAIN")
+        imapMechanism = IMAPMechanism(rawValue: name) ?? .plain
         helo = options.string("smtp-helo")
         if let helo, helo.isEmpty || helo.contains(where: { $0 == " " || $0 == "\r" || $0 == "\n" }) {
             throw UsageError("invalid value '\(helo)' for --smtp-helo")

@@ -33,7 +33,7 @@ public struct IMAPLoginCheck: MonitoringCheck {
     let quotaThresholds: Thresholds
     let quotaWanted: Bool
     let credentials: Credentials
-    let mechanism: IMAPLogin.Mechanism
+    let mechanism: IMAPMechanism
 
     public init(options: ParsedOptions) throws(UsageError) {
         connection = try ConnectionOptions(options, defaultPort: 143, implicitPort: 993)
@@ -52,8 +52,8 @@ public struct IMAPLoginCheck: MonitoringCheck {
         quotaWanted = options.flag("quota") || !quotaThresholds.isEmpty
         credentials = try Credentials(options)
         guard credentials.isSet else { throw UsageError("missing -U/--username (check_imap_login logs in)") }
-        let name = try options.choice("auth-mechanism", IMAPLogin.Mechanism.allCases.map(\.rawValue), default: "PLAIN")
-        mechanism = IMAPLogin.Mechanism(rawValue: name) ?? .plain
+        let name = try options.choice("auth-mechanism", IMAPMechanism.allCases.map(\.rawValue), default: "PLAIN")
+        mechanism = IMAPMechanism(rawValue: name) ?? .plain
     }
 
     public func run(_ context: RunContext) throws(CheckError) -> CheckReport {

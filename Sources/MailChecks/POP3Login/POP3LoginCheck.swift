@@ -24,7 +24,7 @@ public struct POP3LoginCheck: MonitoringCheck {
     let timing: PhaseThresholds
     let messageThresholds: Thresholds
     let credentials: Credentials
-    let mechanism: POP3Login.Mechanism
+    let mechanism: POP3Mechanism
 
     public init(options: ParsedOptions) throws(UsageError) {
         connection = try ConnectionOptions(options, defaultPort: 110, implicitPort: 995)
@@ -32,8 +32,8 @@ public struct POP3LoginCheck: MonitoringCheck {
         messageThresholds = try options.thresholds(warning: "messages-warning", critical: "messages-critical")
         credentials = try Credentials(options)
         guard credentials.isSet else { throw UsageError("missing -U/--username (check_pop3_login logs in)") }
-        let name = try options.choice("auth-mechanism", POP3Login.Mechanism.allCases.map(\.rawValue), default: "USER")
-        mechanism = POP3Login.Mechanism(rawValue: name) ?? .user
+        let name = try options.choice("auth-mechanism", POP3Mechanism.allCases.map(\.rawValue), default: "USER")
+        mechanism = POP3Mechanism(rawValue: name) ?? .user
     }
 
     public func run(_ context: RunContext) throws(CheckError) -> CheckReport {

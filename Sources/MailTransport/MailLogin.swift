@@ -1,0 +1,46 @@
+/// How a protocol's login sends the credentials; its raw value is what `--auth-mechanism` takes.
+public protocol LoginMechanism: RawRepresentable, CaseIterable, Sendable where RawValue == String {
+    /// The command as the protocol names it (`AUTHENTICATE PLAIN`, `USER/PASS`), for output.
+    var commandName: String { get }
+}
+
+/// A user, a password and how to send them, for one protocol's login.
+public struct MailLogin<Mechanism: LoginMechanism>: Sendable {
+    public let user: String
+    public let password: String
+    public let mechanism: Mechanism
+
+    public init(user: String, password: String, mechanism: Mechanism) {
+        self.user = user
+        self.password = password
+        self.mechanism = mechanism
+    }
+
+    /// The login command as the protocol names it.
+    public var commandName: String { mechanism.commandName }
+}
+
+/// IMAP: SASL AUTHENTICATE PLAIN or the LOGIN command.
+public enum IMAPMechanism: String, LoginMechanism {
+    /// AUTHENTICATE PLAIN (RFC 4616), with the initial response inline when the server offers SASL-IR.
+    case plain = "PLAIN"
+    /// The LOGIN command (RFC 3501 6.2.3), which every IMAP4rev1 server has unless LOGINDISABLED.
+    case login = "LOGIN"
+
+    public var commandName: String { self == .plain ? "AUTHENTICATE PLAIN" : "LOGIN" }
+}
+
+/// POP3: USER/PASS or SASL AUTH PLAIN.
+public enum POP3Mechanism: String, LoginMechanism {
+    /// USER and PASS (RFC 1939 7), which every POP3 server has.
+    case user = "USER"
+    /// AUTH PLAIN (RFC 5034, RFC 4616).
+    case plain = "PLAIN"
+
+    public var commandName: String { self == .user ? "USER/PASS" : "AUTH PLAIN" }
+}
+
+/// A login for IMAP.
+public typealias IMAPLogin = MailLogin<IMAPMechanism>
+/// A login for POP3.
+public typealias POP3Login = MailLogin<POP3Mechanism>
