@@ -138,23 +138,16 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
         var run = DeliveryRun(imap: connection)
         run.selectSeconds = mailbox.selectSeconds
         run.sweep = try mailbox.sweep(checkName: checkName, staleAfter: staleAfter, now: CertificateFacts.wallClock())
-        let token = try ProbeToken.make(checkName: checkName, now: CertificateFacts.wallClock())
+        let probe = try sendProbe(login: smtpLogin, context: context)
+        defer { probe.submitter.close() }
+        let token = probe.token
         run.token = token
-        let message = ProbeMessage.compose(token: token, from: from, to: to, staleAfter: staleAfter, sentAt: CertificateFacts.wallClock())
-        let submitter = try SMTPSubmitter(smtp, helo: helo, login: smtpLogin, sender: from, recipient: to,
-                                          message: message, deadline: deadline, log: context)
-        defer { submitter.close() }
-        let submission = try submitter.submit()
-        run.submission = submission
-        let acceptedWall = CertificateFacts.wallClock() - (Deadline.now() - submission.acceptedAt)
-        // Stop looking a little before the deadline, so the run ends with its own line.
-        let reserve = min(0.5, max(0.1, deadline.seconds * 0.05))
-        let giveUpAt = Deadline.now() + deadline.remaining - reserve
+        run.submission = probe.submission
         let watch = ProbeWatch(mailbox: mailbox, token: token, useIdle: useIdle, context: context)
         do {
-            let (sighting, looks) = try watch.wait(acceptedAt: submission.acceptedAt, giveUpAt: giveUpAt)
+            let (sighting, looks) = try watch.wait(acceptedAt: probe.submission.acceptedAt, giveUpAt: probe.giveUpAt)
             run.looks = looks
-            run.gaveUpAfter = Deadline.now() - submission.acceptedAt
+            run.gaveUpAfter = Deadline.now() - probe.submission.acceptedAt
             if let sighting {
                 run.sighting = sighting
                 let headers = try mailbox.fetchHeaders(sighting.uids, fields: nil)
@@ -162,18 +155,15 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
                 run.verified = sighting.uids.filter { tokens[$0] == token }
                 run.unverified = sighting.uids.filter { tokens[$0] != token }
                 if let first = run.verified.first, let header = headers[first] {
-                    run.hops = ReceivedHops.describe(HeaderFields(header).values("Received"), submittedAt: acceptedWall)
+                    run.hops = ReceivedHops.describe(HeaderFields(header).values("Received"), submittedAt: probe.acceptedWall)
                 }
                 run.deleteProblem = try mailbox.delete(run.verified)
             }
         } catch {
-            // The probe is out there: say which one, for the logs and for the sweep of a later run.
-            let id = submission.queueID.map { "queue ID \($0), " } ?? ""
-            throw CheckError(error.status, error.message, detail: error.detail +
-                             ["the probe (\(id)token \(token.text)) was sent; a later run with --check-name \(checkName) removes it"])
+            throw probe.failure(error, checkName: checkName)
         }
         connection.logout()
-        submitter.close()
+        probe.submitter.close()
         run.total = Deadline.now() - started
         return DeliveryLatencyReport(check: self, run: run, expiry: deadline.expiryStatus).report()
     }
