@@ -22,6 +22,8 @@
 set -euo pipefail
 PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=proc-lib.sh
+. "$ROOT/scripts/proc-lib.sh"
 STANZAS=$ROOT/monit-config/mailcheck.monitrc
 SHIPPED_PLUGINDIR=/usr/lib/nagios/plugins
 
@@ -112,16 +114,8 @@ stop() {
     st=${st##*) }; read -r _ p _ <<<"$st"
     if [ "$p" = "$pid" ]; then f=${f#/proc/}; victims="$victims ${f%/stat}"; fi
   done
-  for p in $victims; do kill -KILL "$p" 2>/dev/null || true; done
-  for _ in $(seq 50); do
-    st=""
-    for p in $victims; do
-      f=$(cat "/proc/$p/stat" 2>/dev/null) || continue
-      f=${f##*) }; [ "${f:0:1}" = Z ] || st=running
-    done
-    [ -z "$st" ] && break
-    sleep 0.1
-  done
+  # shellcheck disable=SC2086
+  kill_and_wait $victims
   rm -f "$dir/var/monit.pid"
 }
 

@@ -26,6 +26,8 @@
 set -euo pipefail
 PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=proc-lib.sh
+. "$ROOT/scripts/proc-lib.sh"
 CONF=$ROOT/nagios-config
 
 die() { echo "nagios-private: $*" >&2; exit 1; }
@@ -43,17 +45,8 @@ kill_tree() {
     read -r _ _ _ sid _ <<<"$st"
     if [ "$sid" = "$pid" ]; then f=${f#/proc/}; victims="$victims ${f%/stat}"; fi
   done
-  for p in $victims; do kill -KILL "$p" 2>/dev/null || true; done
-  # Gone means no such process or a zombie (whose parent, often PID 1 here, reaps it later).
-  for _ in $(seq 50); do
-    st=""
-    for p in $victims; do
-      f=$(cat "/proc/$p/stat" 2>/dev/null) || continue
-      f=${f##*) }; [ "${f:0:1}" = Z ] || st=running
-    done
-    [ -z "$st" ] && break
-    sleep 0.1
-  done
+  # shellcheck disable=SC2086
+  kill_and_wait $victims
   rm -f "$1"
 }
 
