@@ -42,27 +42,40 @@ public struct CheckReport: Sendable, Equatable {
     /// Every perfdata item of every result, in order.
     public var perfdata: [PerfDatum] { results.flatMap(\.perfdata) }
 
+    /// The most characters of the first line's text; room for a sentence and a quoted reply.
+    public static let summaryLimit = 320
+    /// The most characters of one long-output line.
+    public static let detailLimit = 1000
+    /// The most long-output lines (details plus trace): `-vvv` of a long session stays readable.
+    public static let maxLongLines = 2000
+
     /// The Nagios text: first line, then long output. `verbosity` 0 hides details on OK.
+    /// Every piece of text is escaped and bounded here, whatever its source.
     public func renderNagios(verbosity: Int = 0, trace: [String] = []) -> String {
-        var first = "\(name) \(status.label) - \(Self.oneLine(summary))"
+        var first = "\(name) \(status.label) - \(Self.oneLine(SafeText.bounded(summary, limit: Self.summaryLimit)))"
         let perf = perfdata.map(\.rendered).joined(separator: " ")
         if !perf.isEmpty { first += " | " + perf }
-        var lines = [first]
+        var long: [String] = []
         if verbosity > 0 || status != .ok {
             let described = results.filter { !$0.message.isEmpty }
             if described.count > 1 {
-                lines += described.map { "\($0.status.label): \(Self.oneLine($0.message))" }
+                long += described.map { "\($0.status.label): \($0.message)" }
             }
-            lines += details.map(Self.oneLine)
+            long += details
         }
-        lines += trace.map(Self.oneLine)
+        long += trace
+        var lines = [first]
+        for line in long.prefix(Self.maxLongLines) {
+            lines.append(Self.oneLine(SafeText.bounded(line, limit: Self.detailLimit)))
+        }
+        if long.count > Self.maxLongLines { lines.append("(\(long.count - Self.maxLongLines) more lines left out)") }
         return lines.joined(separator: "\n") + "\n"
     }
 
     /// One JSON object with state, summary, results, metrics and details, for scripts.
     public func renderJSON(trace: [String] = []) -> String {
         let resultItems = results.filter { !$0.message.isEmpty }.map {
-            "{\"state\":\(JSON.string($0.status.label)),\"message\":\(JSON.string($0.message))}"
+            "{\"state\":\(JSON.string($0.status.label)),\"message\":\(JSON.string(SafeText.bounded(Self.flattened($0.message), limit: Self.detailLimit)))}"
         }
         let metricItems = perfdata.map { p -> String in
             var fields = ["\"label\":\(JSON.string(p.label))", "\"value\":\(NumberFormat.decimal(p.value))",
@@ -77,24 +90,30 @@ public struct CheckReport: Sendable, Equatable {
             "\"name\":\(JSON.string(name))",
             "\"state\":\(JSON.string(status.label))",
             "\"exit_code\":\(status.rawValue)",
-            "\"summary\":\(JSON.string(summary))",
+            "\"summary\":\(JSON.string(SafeText.bounded(Self.flattened(summary), limit: Self.summaryLimit)))",
             "\"results\":[\(resultItems.joined(separator: ","))]",
             "\"metrics\":[\(metricItems.joined(separator: ","))]",
-            "\"details\":[\((details + trace).map(JSON.string).joined(separator: ","))]",
+            "\"details\":[\((details + trace).prefix(Self.maxLongLines).map { JSON.string(SafeText.bounded(Self.flattened($0), limit: Self.detailLimit)) }.joined(separator: ","))]",
         ]
         return "{" + body.joined(separator: ",") + "}\n"
     }
 
-    /// Server replies can carry CR/LF or `|`; neither may break the plugin output format.
+    /// One line of plugin output from any text: unsafe code points escaped (SafeText), CR/LF
+    /// and `|` (which would start perfdata) replaced.
     static func oneLine(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
         // Scalars, not Characters: "\r\n" is one Character and would slip past a comparison.
+        for scalar in SafeText.escape(text.contains(where: { $0.isNewline }) ? flattened(text) : text).unicodeScalars {
+            out.append(scalar == "|" ? "/" : scalar)
+        }
+        return String(out)
+    }
+
+    /// CR and LF as spaces (not escapes): a multi-line server reply reads as one sentence.
+    static func flattened(_ text: String) -> String {
         var out = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\n", "\r": out.append(" ")
-            case "|": out.append("/")
-            default: out.append(scalar)
-            }
+            out.append(scalar == "\n" || scalar == "\r" ? " " : scalar)
         }
         return String(out)
     }
@@ -102,9 +121,11 @@ public struct CheckReport: Sendable, Equatable {
 
 /// Minimal JSON string encoding (RFC 8259), enough for plugin output.
 enum JSON {
+    /// A JSON string of `s` with unsafe code points escaped first (SafeText), so a web front
+    /// end that decodes the JSON still never receives a bidi or control character.
     static func string(_ s: String) -> String {
         var out = "\""
-        for scalar in s.unicodeScalars {
+        for scalar in SafeText.escape(s).unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
             case "\\": out += "\\\\"

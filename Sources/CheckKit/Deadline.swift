@@ -77,9 +77,9 @@ public enum Watchdog {
     /// Says what the run is waiting for, so the timeout line can name it.
     public static func setActivity(_ activity: String) {
         guard let deadline else { return }
+        let message = deadline.expiredError(while: activity.isEmpty ? "" : "(\(activity))").message
         let text = "\(pluginName) \(deadline.expiryStatus.label) - " +
-            deadline.expiredError(while: activity.isEmpty ? "" : "(\(activity))").message
-            .replacingSpacesAtEnd() + "\n"
+            CheckReport.oneLine(SafeText.bounded(message, limit: CheckReport.summaryLimit)).replacingSpacesAtEnd() + "\n"
         let bytes = Array(text.utf8)
         let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bytes.count)
         _ = buffer.initialize(from: bytes)

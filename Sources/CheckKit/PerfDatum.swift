@@ -36,11 +36,12 @@ public struct PerfDatum: Sendable, Equatable {
         self.maximum = max.flatMap { $0.isFinite ? $0 : nil }
     }
 
-    /// `=` and `'` cannot appear in a label (not even quoted); they become `_`.
+    /// `=` and `'` cannot appear in a label (not even quoted), nor can a control, bidi or
+    /// zero-width code point (SafeText); they become `_`.
     static func sanitize(_ label: String) -> String {
         var scalars = String.UnicodeScalarView()
         for s in label.unicodeScalars {
-            scalars.append(s == "=" || s == "'" || s == "\n" || s == "\r" || s == "|" ? "_" : s)
+            scalars.append(s == "=" || s == "'" || s == "|" || SafeText.isUnsafe(s) ? "_" : s)
         }
         let cleaned = String(scalars)
         return cleaned.isEmpty ? "_" : cleaned

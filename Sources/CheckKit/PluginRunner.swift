@@ -61,7 +61,10 @@ public enum PluginRunner {
             format = try options.choice("output-format", ["nagios", "json"], default: "nagios")
             instance = try check.init(options: options)
         } catch {
-            return (.unknown, "\(name) UNKNOWN - \(error.message)\nUsage: \(check.programName) \(check.synopsis)\nTry '\(check.programName) --help' for more.\n")
+            // An option value is someone else's text: escaped like a server's words.
+            // CR/LF in an option value are shown escaped (\x0D\x0A), not flattened: the value is wrong.
+            let message = CheckReport.oneLine(SafeText.bounded(SafeText.escape(error.message), limit: CheckReport.summaryLimit))
+            return (.unknown, "\(name) UNKNOWN - \(message)\nUsage: \(check.programName) \(check.synopsis)\nTry '\(check.programName) --help' for more.\n")
         }
         let deadline = Deadline(seconds: timeout.seconds, expiryStatus: timeout.status)
         let context = RunContext(verbosity: options.count("verbose"), deadline: deadline)

@@ -9,7 +9,8 @@ public enum CurlErrors {
     public static func error(_ outcome: CurlOutcome, endpoint: String, deadline: Deadline,
                              pending: String?, serverReply: String?) -> CheckError {
         let message = outcome.message
-        let reply = serverReply.map { ": \($0)" } ?? ""
+        // Quoted server text is bounded so the first line stays one readable sentence.
+        let reply = serverReply.map { ": \(SafeText.quote($0))" } ?? ""
         switch outcome.code {
         case CURLE_COULDNT_RESOLVE_HOST:
             return .critical("cannot resolve \(endpoint): \(message)")

@@ -34,7 +34,9 @@ public final class Transcript {
         // Split the bytes at CR and LF, not Characters: breaking every verbose TLS line into
         // graphemes cost more than all the rest of a run's Swift code. Same lines either way.
         for piece in bytes.prefix(4096).split(whereSeparator: { $0 == 10 || $0 == 13 }) where events.count < Transcript.maxEvents {
-            let line = String(String(decoding: piece, as: UTF8.self).prefix(512))
+            // A server's bytes are shown as sent: invalid UTF-8 and control, bidi and zero-width
+            // code points escaped (SafeText), never silently replaced.
+            let line = String(SafeText.decode(piece.prefix(512)).prefix(512))
             events.append(Event(time: now, direction: direction, line: direction == .sent ? redact(line) : line))
         }
     }

@@ -145,7 +145,9 @@ struct ReportTests {
         #expect(object["name"] as? String == "MTA_QUEUE")
         #expect(object["state"] as? String == "CRITICAL")
         #expect((object["exit_code"] as? NSNumber)?.intValue == 2)
-        #expect(object["summary"] as? String == "25 \"messages\" queued\n\t|")
+        // Controls reach JSON already escaped (SafeText): a consumer that decodes the JSON
+        // still gets no control character; a line break reads as a space.
+        #expect(object["summary"] as? String == "25 \"messages\" queued \\x09|")
         let metrics = try #require(object["metrics"] as? [[String: Any]])
         #expect(metrics.count == 2)
         #expect(metrics[0]["label"] as? String == "messages")
@@ -161,7 +163,7 @@ struct ReportTests {
         #expect(metrics[1]["warning"] == nil)
         let results = try #require(object["results"] as? [[String: Any]])
         #expect(results.count == 2)
-        #expect(results[1]["message"] as? String == "control \u{01} char")
+        #expect(results[1]["message"] as? String == "control \\x01 char")
         #expect(results[0]["state"] as? String == "CRITICAL")
         #expect(object["details"] as? [String] == ["detail \\ backslash", "trace line"])
     }
@@ -175,8 +177,9 @@ struct ReportTests {
     }
 
     @Test("JSON string escaping", arguments: [
-        ("plain", "\"plain\""), ("q\"b\\", "\"q\\\"b\\\\\""), ("a\nb\rc\td", "\"a\\nb\\rc\\td\""),
-        ("\u{01}\u{1f}", "\"\\u0001\\u001f\""), ("é😀", "\"é😀\""), ("\r\n", "\"\\r\\n\""),
+        ("plain", "\"plain\""), ("q\"b\\", "\"q\\\"b\\\\\""), ("a\nb\rc\td", "\"a\\\\x0Ab\\\\x0Dc\\\\x09d\""),
+        ("\u{01}\u{1f}", "\"\\\\x01\\\\x1F\""), ("é😀", "\"é😀\""), ("\r\n", "\"\\\\x0D\\\\x0A\""),
+        ("\u{202E}", "\"\\\\u{202E}\""),
     ] as [(String, String)])
     func jsonString(input: String, expected: String) {
         #expect(JSON.string(input) == expected)

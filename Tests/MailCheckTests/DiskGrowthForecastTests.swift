@@ -201,8 +201,9 @@ struct DiskGrowthForecastTests {
         var noise = Noise()
         for _ in 0..<2000 {
             let length = Int((noise.next() + 1) * 20)
-            let scalars = (0..<length).map { _ in Character(Unicode.Scalar(UInt8((noise.next() + 1) * 64)) ) }
-            let line = String(scalars)
+            // Every byte value, not just ASCII: a history file can hold anything after a crash.
+            let bytes = (0..<length).map { _ in UInt8(min(255, (noise.next() + 1) * 128)) }
+            let line = String(decoding: bytes, as: UTF8.self)
             _ = FilesystemSample(line: line)
             _ = GrowthHistory(lines: ["disk_growth 1", line])
         }

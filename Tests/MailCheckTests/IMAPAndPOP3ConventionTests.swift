@@ -25,7 +25,8 @@ import Testing
     }
 
     @Test func manPagesLintClean() throws {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/mandoc") else { return }
+        // mandoc is installed by scripts/install-deps.sh: a missing one fails, never skips.
+        try #require(FileManager.default.isExecutableFile(atPath: "/usr/bin/mandoc"), "mandoc is missing: run scripts/install-deps.sh")
         let run = try Plugin.exec("/usr/bin/mandoc", ["-T", "lint", "-W", "warning",
                                                       Plugin.root + "/man/man1/check_imap_login.1", Plugin.root + "/man/man1/check_pop3_login.1"])
         #expect(run.code == 0 && run.stdout.isEmpty && run.stderr.isEmpty, "\(run)")

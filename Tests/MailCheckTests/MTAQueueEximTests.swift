@@ -63,7 +63,11 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let binary = dir + "/mailcheck"
-        try FileManager.default.copyItem(atPath: Plugin.buildDir + "/mailcheck", toPath: binary)
+        // Copied by cp, not in this process: a copy written here leaves a writable descriptor
+        // that a child forked meanwhile by another test inherits, and exec then fails with
+        // "Text file busy".
+        let copy = try Plugin.exec("/bin/cp", [Plugin.buildDir + "/mailcheck", binary])
+        #expect(copy.code == 0, "\(copy)")
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: binary)
         let run = try Plugin.exec("/usr/bin/setpriv", ["--reuid", "nobody", "--regid", "nogroup", "--clear-groups", "--",
                                                        binary, "check_mta_queue", "--exim-binary", Self.exim["EXIM_BINARY"] ?? "",

@@ -40,6 +40,9 @@ import Testing
     @Test func examplePlatformRunsAgainstTheMailStack() throws {
         let stack = MailStack.env
         try #require(!stack.isEmpty, "the test mail stack did not start")
+        // The IMAP service reads INBOX's newest header (time_fetch): put a message there
+        // rather than rely on mail that other tests or the demo may or may not have left.
+        try IMAPMailbox.append(.alice, folder: "INBOX", subject: "nagios example platform")
         let dir = try Scheduler.tempDir("nagios")
         defer {
             _ = try? Scheduler.script("nagios-private.sh", ["stop", dir])

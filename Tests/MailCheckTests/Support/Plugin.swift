@@ -1,4 +1,5 @@
 import Foundation
+import CheckKit
 import Testing
 
 /// What one run of a built plugin left: exit code, stdout, stderr and wall time.
@@ -137,4 +138,8 @@ func expectWellFormed(_ run: PluginRun, sourceLocation: SourceLocation = #_sourc
     #expect((0...3).contains(run.code), "exit code out of range: \(run)", sourceLocation: sourceLocation)
     #expect(run.stderr.isEmpty, "stderr must stay empty: \(run)", sourceLocation: sourceLocation)
     #expect(!run.stdout.isEmpty && run.stdout.hasSuffix("\n"), "no output line: \(run)", sourceLocation: sourceLocation)
+    // Every run of every test also proves the output contract: nothing a terminal or a web
+    // front end would act on, and no invalid byte hidden behind U+FFFD.
+    let unsafe = run.stdout.unicodeScalars.filter { ($0 != "\n" && SafeText.isUnsafe($0)) || $0 == "\u{FFFD}" }
+    #expect(unsafe.isEmpty, "unescaped code points \(unsafe.map { "U+" + String($0.value, radix: 16) }): \(run)", sourceLocation: sourceLocation)
 }
