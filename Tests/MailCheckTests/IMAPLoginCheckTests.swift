@@ -227,7 +227,7 @@ import Testing
 
     @Test(arguments: [
         (["--folder", ""], "invalid value '' for --folder"),
-        (["--folder", "a\tb"], "invalid value 'a\tb' for --folder"),
+        (["--folder", "a\tb"], "invalid value 'a\\x09b' for --folder"),
         (["--quota-warning", "x"], "invalid range 'x' for --quota-warning"),
         (["--quota-critical", "90:10"], "invalid range '90:10' for --quota-critical: start is greater than end"),
         (["--phase-warning", "ehlo=1"], "unknown name 'ehlo' in --phase-warning"),

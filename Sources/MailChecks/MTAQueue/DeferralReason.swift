@@ -1,3 +1,4 @@
+import CheckKit
 /// Groups deferral reasons that differ only in details an operator does not act on, so that
 /// 412 messages to one dead MX show up as one line, not 412.
 enum DeferralReason {
@@ -49,6 +50,6 @@ enum DeferralReason {
             if let last = out.last, last >= 0xC0 { out.removeLast() }
             out += [0x2E, 0x2E, 0x2E]
         }
-        return out.isEmpty ? "(no reason given)" : String(decoding: out, as: UTF8.self)
+        return out.isEmpty ? "(no reason given)" : SafeText.decode(out)
     }
 }

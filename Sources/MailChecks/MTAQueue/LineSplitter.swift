@@ -1,3 +1,4 @@
+import CheckKit
 /// Cuts a byte stream that arrives in arbitrary chunks into lines, holding at most one line
 /// (up to `maxLineBytes`; the rest of a longer line is dropped) so memory stays flat.
 struct LineSplitter {
@@ -63,9 +64,8 @@ enum ListingText {
 
     /// The line as text for a message, cut to `limit` characters.
     static func quote(_ line: ArraySlice<UInt8>, limit: Int = 80) -> String {
-        let text = String(decoding: line.prefix(limit * 2), as: UTF8.self)
-            .map { $0.isASCII && ($0.asciiValue ?? 0) < 0x20 ? " " : $0 }
-        return String(text.prefix(limit))
+        // Escaped (SafeText), so the operator sees which bytes the command printed.
+        SafeText.bounded(SafeText.decode(line.prefix(limit)), limit: limit)
     }
 
     static func equals(_ bytes: ArraySlice<UInt8>, _ text: String) -> Bool {

@@ -1,3 +1,4 @@
+import CheckKit
 /// The totals of one queue (Postfix's deferred, Exim's frozen, ...).
 struct QueueCount: Equatable {
     let name: String
@@ -104,7 +105,7 @@ struct QueueTally {
         let domain = text[text.index(after: at)...].prefix(255).map { b -> UInt8 in
             (0x41...0x5A).contains(b) ? b | 0x20 : (b < 0x20 || b == 0x7F ? UInt8(ascii: "?") : b)
         }
-        return domain.isEmpty ? "(local)" : String(decoding: domain, as: UTF8.self)
+        return domain.isEmpty ? "(local)" : SafeText.decode(domain)
     }
 }
 

@@ -64,7 +64,7 @@ struct SendmailQueueParser {
             reason = String(inner)
         } else if !trimmed.contains(" ") || trimmed.hasPrefix("<") {
             current?.recipients += 1
-            if waiting.count < 1000 { waiting.append(String(decoding: fields[0], as: UTF8.self)) }
+            if waiting.count < 1000 { waiting.append(SafeText.decode(fields[0])) }
         }
     }
 
