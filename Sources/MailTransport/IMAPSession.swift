@@ -119,6 +119,11 @@ public final class IMAPSession {
             closed = true
             throw failure(outcome, timeline, wasOpen: wasOpen)
         }
+        if !wasOpen, login.mechanism == .plain, let problem = Self.unprovenLogin(timeline, endpoint: connection.endpoint) {
+            isOpen = false
+            closed = true
+            throw problem
+        }
         // libcurl drops the connection after any failed transfer, a NO included.
         isOpen = outcome.ok && !closing
         closed = !isOpen
@@ -187,6 +192,20 @@ public final class IMAPSession {
                                     pending: timeline.pending(implicitTLS: connection.tls == .implicit),
                                     serverReply: timeline.events.last(where: { $0.direction == .received })?.line)
         }
+    }
+
+    /// libcurl skips AUTHENTICATE when the server greets PREAUTH: a login asked for counts only
+    /// when the transcript shows it sent and answered OK.
+    static func unprovenLogin(_ timeline: IMAPTimeline, endpoint: String) -> CheckError? {
+        guard let sent = timeline.events.firstIndex(where: { $0.direction == .sent && IMAPTimeline.verb($0.line) == "AUTHENTICATE" }) else {
+            let preauth = timeline.greeting?.line.uppercased().hasPrefix("* PREAUTH") ?? false
+            return .critical("AUTHENTICATE PLAIN was never sent to \(endpoint)\(preauth ? " (it greeted PREAUTH)" : "")")
+        }
+        let done = timeline.completion(tag: IMAPTimeline.tag(timeline.events[sent].line), after: sent)
+        guard let done, done.line.split(separator: " ").dropFirst().first?.uppercased() == "OK" else {
+            return .critical("AUTHENTICATE PLAIN not accepted by \(endpoint): \(done?.line ?? "no reply")")
+        }
+        return nil
     }
 
     func loginFailed(_ text: String) -> CheckError {

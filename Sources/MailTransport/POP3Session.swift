@@ -109,7 +109,9 @@ public enum POP3Session {
         switch outcome.code {
         case CURLE_LOGIN_DENIED:
             if !capabilities.contains(where: { $0.hasPrefix("SASL ") && $0.split(separator: " ").contains("PLAIN") }) {
-                return .critical("AUTH PLAIN not offered by \(endpoint) (try --auth-mechanism USER)")
+                let sasl = capabilities.first { $0.hasPrefix("SASL ") }
+                let other = capabilities.contains("USER") ? "; try --auth-mechanism USER" : (first.tlsEvent == nil ? "; before STLS?" : "")
+                return .critical("AUTH PLAIN not offered by \(endpoint) (\(sasl ?? "no SASL")\(other))")
             }
             let authReply = timeline.reply(toVerb: "AUTH")?.line
             return .critical("login failed for \(login.user): \((authReply ?? lastReply).map(POP3Parse.errorText) ?? outcome.message)")
@@ -117,6 +119,11 @@ public enum POP3Session {
             return .critical("STLS not offered by \(endpoint)")
         case CURLE_WEIRD_SERVER_REPLY where greeting.hasPrefix("-ERR"):
             return .critical("\(endpoint) refused the session: \(greeting)")
+        case CURLE_WEIRD_SERVER_REPLY where verb == "USER" && stepReply.hasPrefix("-ERR") && !capabilities.isEmpty && !capabilities.contains("USER"):
+            // The CAPA list said so before we asked (Dovecot offers USER only after STLS by default).
+            let plain = capabilities.contains { $0.hasPrefix("SASL ") && $0.split(separator: " ").contains("PLAIN") }
+            let hint = plain ? "; try --auth-mechanism PLAIN" : (first.tlsEvent == nil ? "; before STLS?" : "")
+            return .critical("USER/PASS not offered by \(endpoint) (no USER capability\(hint)): \(POP3Parse.errorText(stepReply))")
         case CURLE_WEIRD_SERVER_REPLY where (verb == "USER" || verb == "PASS") && stepReply.hasPrefix("-ERR"):
             return .critical("login failed for \(login.user): \(POP3Parse.errorText(stepReply))")
         case CURLE_WEIRD_SERVER_REPLY where stepReply.hasPrefix("-ERR"):

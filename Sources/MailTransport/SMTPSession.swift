@@ -4,7 +4,7 @@ import CheckKit
 /// What one SMTP conversation showed: per-phase times, the banner, the extensions of the
 /// last EHLO, and the server certificate.
 public struct SMTPConversation: Sendable {
-    /// Seconds per phase: resolve, connect, tls, banner, ehlo, auth; only phases that happened.
+    /// Seconds per phase: resolve, connect, tls, banner, ehlo, auth, quit; only phases that happened.
     public let phases: [(name: String, seconds: Double)]
     /// Total seconds, QUIT included.
     public let total: Double
@@ -56,12 +56,14 @@ public enum SMTPSession {
         let outcome = easy.perform()
         let events = easy.transcript.events
         if log?.verbosity ?? 0 >= 3 { easy.transcript.traceLines().forEach { line in log?.log(3, line) } }
-        guard outcome.ok else {
-            throw CurlErrors.error(outcome, endpoint: connection.endpoint, deadline: deadline,
-                                   pending: pending(events), serverReply: easy.transcript.lastReply)
-        }
         let timeline = SMTPTimeline(events: events, resolved: easy.seconds(CURLINFO_NAMELOOKUP_TIME_T),
                                     implicitTLS: connection.tls == .implicit)
+        guard outcome.ok else {
+            throw failure(outcome, timeline, login: login, endpoint: connection.endpoint, deadline: deadline)
+        }
+        if let login, let problem = SMTPAuthProof.problem(timeline, mechanism: login.mechanism, endpoint: connection.endpoint) {
+            throw problem
+        }
         return SMTPConversation(
             phases: timeline.phases(),
             total: easy.seconds(CURLINFO_TOTAL_TIME_T) ?? deadline.elapsed,
@@ -69,6 +71,33 @@ public enum SMTPSession {
             extensions: timeline.extensions,
             tlsSession: timeline.tlsSession,
             certificate: CertificateFacts(chain: easy.certificateChain()))
+    }
+
+    /// The error for a failed conversation, naming the step the server refused.
+    static func failure(_ outcome: CurlOutcome, _ timeline: SMTPTimeline, login: SMTPLogin?, endpoint: String,
+                        deadline: Deadline) -> CheckError {
+        // curl says QUIT when it gives up; the refusal is what came before.
+        let quit = timeline.events.firstIndex { $0.direction == .sent && $0.line.uppercased() == "QUIT" } ?? timeline.events.endIndex
+        let events = Array(timeline.events[..<quit])
+        // libcurl answers "no mechanism in common" with a login failure although no AUTH was sent.
+        if outcome.code == CURLE_LOGIN_DENIED, let login, timeline.authReply == nil,
+           let problem = SMTPAuthProof.problem(timeline, mechanism: login.mechanism, endpoint: endpoint) {
+            return problem
+        }
+        if let refused = refusal(events, endpoint: endpoint) { return refused }
+        return CurlErrors.error(outcome, endpoint: endpoint, deadline: deadline, pending: pending(events),
+                                serverReply: events.last(where: { $0.direction == .received })?.line)
+    }
+
+    /// `NOOP refused by HOST:PORT: 554 ...` when the last command before QUIT got a 4xx or 5xx
+    /// final reply; AUTH and STARTTLS have messages of their own.
+    static func refusal(_ events: [Transcript.Event], endpoint: String) -> CheckError? {
+        guard let sent = events.lastIndex(where: { $0.direction == .sent }),
+              let verb = events[sent].line.split(separator: " ").first.map({ $0.uppercased() }),
+              ["EHLO", "HELO", "NOOP"].contains(verb),
+              let reply = events[(sent + 1)...].first(where: { $0.direction == .received && SMTPSubmitter.isFinal($0.line) })?.line,
+              reply.hasPrefix("4") || reply.hasPrefix("5") else { return nil }
+        return .critical("\(verb) refused by \(endpoint): \(reply)")
     }
 
     /// What the server still owed us when the transfer stopped, for a timeout message.

@@ -15,8 +15,6 @@ public struct SMTPSubmission: Sendable {
     public let reply: String
     /// The queue ID the reply names, when it names one (Postfix, Exim, Sendmail forms).
     public let queueID: String?
-    /// True when AUTH was asked for but the server offered none, so curl sent the message unauthenticated.
-    public let authSkipped: Bool
     public let tlsSession: String?
     public let certificate: CertificateFacts?
 }
@@ -44,6 +42,17 @@ public final class SMTPSubmitter {
         let easy = try CurlEasy(redact: SMTPSession.redact)
         handle = easy
         source = MessageSource(message)
+        if let login {
+            // libcurl skips AUTH silently when EHLO offers none; the message must then never go
+            // out unauthenticated: the first read of the body (after DATA's 354) aborts it.
+            let transcript = easy.transcript
+            let implicitTLS = connection.tls == .implicit
+            let endpoint = connection.endpoint
+            source.refusal = {
+                SMTPAuthProof.problem(SMTPTimeline(events: transcript.events, resolved: nil, implicitTLS: implicitTLS),
+                                      mechanism: login.mechanism, endpoint: endpoint)
+            }
+        }
         let scheme = connection.tls == .implicit ? "smtps" : "smtp"
         // curl sends the URL path as the EHLO name (its default is this host's name).
         let path = helo.map { "/" + SMTPSession.percentEncode($0) } ?? ""
@@ -88,10 +97,13 @@ public final class SMTPSubmitter {
         if let mail = events.first(where: { $0.direction == .sent && $0.line.uppercased().hasPrefix("MAIL FROM") }) {
             phases.append(("transaction", max(0, accepted.time - mail.time)))
         }
-        let authSent = events.contains { $0.direction == .sent && $0.line.uppercased().hasPrefix("AUTH") }
+        if let login, let problem = SMTPAuthProof.problem(timeline, mechanism: login.mechanism, endpoint: connection.endpoint) {
+            close()
+            throw CheckError(problem.status, "SMTP: " + problem.message, detail: problem.detail)
+        }
         return SMTPSubmission(
             phases: phases, acceptedAt: easy.transcript.start + accepted.time, seconds: accepted.time,
-            reply: accepted.line, queueID: Self.queueID(accepted.line), authSkipped: login != nil && !authSent,
+            reply: accepted.line, queueID: Self.queueID(accepted.line),
             tlsSession: timeline.tlsSession,
             certificate: connection.tls == .plain ? nil : CertificateFacts(chain: easy.certificateChain()))
     }
@@ -150,6 +162,17 @@ public final class SMTPSubmitter {
         let quit = all.firstIndex { $0.direction == .sent && $0.line.uppercased() == "QUIT" } ?? all.endIndex
         let events = Array(all[..<quit])
         let reply = events.last(where: { $0.direction == .received })?.line
+        if let problem = source.refused {
+            return CheckError(problem.status, "SMTP: " + problem.message, detail: problem.detail)
+        }
+        // A refused sender or recipient after an AUTH that never happened, or libcurl's "no
+        // mechanism in common" (a login failure although no AUTH was sent): the login is the cause.
+        let timeline = SMTPTimeline(events: all, resolved: nil, implicitTLS: connection.tls == .implicit)
+        let pastLogin = all.contains { $0.direction == .sent && $0.line.uppercased().hasPrefix("MAIL FROM") }
+        if let login, pastLogin || (outcome.code == CURLE_LOGIN_DENIED && timeline.authReply == nil),
+           let problem = SMTPAuthProof.problem(timeline, mechanism: login.mechanism, endpoint: endpoint) {
+            return CheckError(problem.status, "SMTP: " + problem.message, detail: problem.detail)
+        }
         if outcome.code == CURLE_LOGIN_DENIED, let login {
             return .critical("SMTP: AUTH \(login.mechanism) failed for \(login.user) at \(endpoint)\(reply.map { ": \($0)" } ?? "")")
         }
@@ -167,6 +190,9 @@ public final class SMTPSubmitter {
                 return .critical("SMTP: \(endpoint) refused \(step): \(reply)")
             }
         }
+        if let refused = SMTPSession.refusal(events, endpoint: endpoint) {
+            return CheckError(refused.status, "SMTP: " + refused.message, detail: refused.detail)
+        }
         let error = CurlErrors.error(outcome, endpoint: endpoint, deadline: deadline,
                                      pending: SMTPSession.pending(events), serverReply: reply)
         return CheckError(error.status, "SMTP: " + error.message, detail: error.detail)
@@ -177,9 +203,21 @@ public final class SMTPSubmitter {
 final class MessageSource {
     let bytes: [UInt8]
     var offset = 0
+    /// Asked before the first byte goes out: a non-nil error aborts the upload, so the server
+    /// drops the unfinished message.
+    var refusal: (() -> CheckError?)?
+    /// The error that aborted the upload.
+    private(set) var refused: CheckError?
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
+    /// curl's CURL_READFUNC_ABORT: ends the transfer with CURLE_ABORTED_BY_CALLBACK.
+    static let abort = 0x1000_0000
+
     func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        if offset == 0, let refusal, let problem = refusal() {
+            refused = problem
+            return Self.abort
+        }
         let count = min(buffer.count, bytes.count - offset)
         guard count > 0 else { return 0 }
         bytes.withUnsafeBytes { source in

@@ -13,6 +13,31 @@ struct SMTPTimeline: ConnectionTranscript {
 
     /// Keywords of the last EHLO reply (its first line is the greeting, not a keyword).
     var extensions: [String] {
+        ehloLines.compactMap { line in line.split(separator: " ").first.map { $0.uppercased() } }
+    }
+
+    /// The mechanisms the last EHLO's AUTH line offered (`AUTH PLAIN LOGIN`, or the old
+    /// `AUTH=PLAIN LOGIN` form), upper-cased; nil when it offered no AUTH at all.
+    var authMechanisms: [String]? {
+        var found: [String]? = nil
+        for line in ehloLines {
+            let upper = line.uppercased()
+            guard upper == "AUTH" || upper.hasPrefix("AUTH ") || upper.hasPrefix("AUTH=") else { continue }
+            let words = upper.dropFirst(5).split(separator: " ").map(String.init)
+            found = (found ?? []) + words.filter { !(found ?? []).contains($0) }
+        }
+        return found
+    }
+
+    /// The final reply to the last AUTH sent (after its 334 continuations), nil when no AUTH went out
+    /// or none came back.
+    var authReply: String? {
+        guard let sent = events.lastIndex(where: { $0.direction == .sent && $0.line.uppercased().hasPrefix("AUTH") }) else { return nil }
+        return events[(sent + 1)...].first(where: { $0.direction == .received && isFinal($0.line) && !$0.line.hasPrefix("334") })?.line
+    }
+
+    /// The text after `250-`/`250 ` of each line of the last EHLO reply but its first (the greeting).
+    var ehloLines: [String] {
         guard let ehlo = events.lastIndex(where: { $0.direction == .sent && $0.line.uppercased().hasPrefix("EHLO") }) else { return [] }
         var out: [String] = []
         var first = true
@@ -20,11 +45,11 @@ struct SMTPTimeline: ConnectionTranscript {
             if event.direction == .sent { break }
             guard event.direction == .received, event.line.hasPrefix("250") else { continue }
             if !first {
-                let keyword = event.line.dropFirst(4).split(separator: " ").first.map { $0.uppercased() } ?? ""
-                if !keyword.isEmpty { out.append(keyword) }
+                let text = String(event.line.dropFirst(4))
+                if !text.isEmpty { out.append(text) }
             }
             first = false
-            if event.line.count >= 4 && event.line[event.line.index(event.line.startIndex, offsetBy: 3)] == " " { break }
+            if isFinal(event.line) { break }
         }
         return out
     }
@@ -38,6 +63,8 @@ struct SMTPTimeline: ConnectionTranscript {
         if !implicitTLS, let upgrade = upgradeSeconds(sent: startTLS) { out.append(("tls", upgrade)) }
         let auth = exchanges(startingWith: "AUTH")
         if !auth.isEmpty { out.append(("auth", auth.reduce(0, +))) }
+        // Exim answers QUIT after about 200 ms: without this phase the phases would not add up to the total.
+        if let quit = exchanges(startingWith: "QUIT").last { out.append(("quit", quit)) }
         return out
     }
 

@@ -1,7 +1,8 @@
 import CheckKit
 import MailTransport
 
-/// check_smtp: connect, banner, EHLO, optional STARTTLS or implicit TLS, optional AUTH, QUIT;
+/// check_smtp: connect, banner, EHLO, optional STARTTLS or implicit TLS, optional AUTH (proved
+/// from the server's replies, never assumed), NOOP, QUIT;
 /// timed per phase, with certificate verification and expiry, for MX, submission and
 /// outbound servers.
 public struct SMTPCheck: MonitoringCheck {
@@ -9,7 +10,7 @@ public struct SMTPCheck: MonitoringCheck {
     public static let summary = "Checks an SMTP server as a client sees it: banner, EHLO, STARTTLS or TLS, AUTH, each phase timed."
     public static let synopsis = "-H HOST [-p PORT] [--starttls|--tls] [-U USER --password-file FILE] [-w SECONDS] [-c SECONDS] [options]"
     public static let kind = CheckKind.network
-    static let phaseNames = ["resolve", "connect", "tls", "banner", "ehlo", "auth"]
+    static let phaseNames = ["resolve", "connect", "tls", "banner", "ehlo", "auth", "quit"]
 
     public static var options: [OptionSpec] {
         PhaseThresholds.totalSpecs + ConnectionOptions.specs(defaultPort: 25, implicitPort: 465) + [
