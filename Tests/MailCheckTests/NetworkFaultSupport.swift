@@ -44,7 +44,6 @@ enum NetworkFaultRun {
         let server = try FakeServer(.script(fault.script))
         let (run, kib) = try Self.run(fault.check, arguments(fault.check, port: server.port, timeout: timeout) + fault.extra)
         expectBroken(run, check: fault.check, timeout: timeout, kib: kib, says: fault.says, sourceLocation: sourceLocation)
-        if let f = fopen("/tmp/fault-status.txt", "a") { fputs("\(fault.testDescription) => \(run.code) \(run.seconds)s \(kib)KiB \(run.stdout.prefix(300).replacingOccurrences(of: "\n", with: " / "))\n", f); fclose(f) }
         return run
     }
 
