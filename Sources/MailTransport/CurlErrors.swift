@@ -32,7 +32,14 @@ public enum CurlErrors {
              CURLE_OUT_OF_MEMORY, CURLE_READ_ERROR, CURLE_FILE_COULDNT_READ_FILE:
             return .unknown("cannot set up the connection to \(endpoint): \(message)")
         case CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR:
-            return .critical("connection to \(endpoint) broken: \(message)")
+            // curl's own QUIT/LOGOUT after a failed reply is not the step that failed: leave it out.
+            let step = pending.flatMap { $0.contains("QUIT") || $0.contains("LOGOUT") ? nil : " (\($0))" } ?? ""
+            // curl says "response reading failed (errno: N)" when the server closed the connection
+            // (read returned 0); N is a stale errno that means nothing to a user.
+            if message.hasPrefix("response reading failed") {
+                return CheckError(.critical, "connection closed by \(endpoint)\(step)", detail: ["libcurl: \(message)"])
+            }
+            return .critical("connection to \(endpoint) broken: \(message)\(step)")
         case CURLE_WEIRD_SERVER_REPLY:
             return .critical("unexpected reply from \(endpoint)\(reply.isEmpty ? ": \(message)" : reply)")
         default:

@@ -100,7 +100,8 @@ public enum IMAPParse {
             let parts = line.split(separator: " ", maxSplits: 2)
             if parts.count >= 2, let n = number(parts[0]) {
                 switch parts[1].uppercased() {
-                case "EXISTS": state.exists = n
+                // RFC 3501 counts are 32-bit: a larger one is a broken reply, not a count.
+                case "EXISTS": state.exists = n <= Int(UInt32.max) ? n : nil
                 case "RECENT": state.recent = n
                 default: break
                 }
@@ -225,10 +226,11 @@ public enum IMAPParse {
         return Int(text)
     }
 
-    /// Quota figures are 63-bit in RFC 9208; Double keeps any of them without overflow.
+    /// Quota figures are number64 in RFC 9208 (at most 2^63-1): a larger one is a broken reply,
+    /// not a huge quota (read as a Double it would pass for "0 % used").
     static func bigNumber(_ text: Substring) -> Double? {
-        guard !text.isEmpty, text.count <= 30, text.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-        return Double(String(text))
+        guard !text.isEmpty, text.count <= 19, text.allSatisfy({ $0.isASCII && $0.isNumber }), let value = Int64(text) else { return nil }
+        return Double(value)
     }
 
     /// Space-separated words, ASCII letters upper-cased.

@@ -108,10 +108,16 @@ import Testing
 
     @Test func endlessLineIsCriticalWithBoundedMemory() throws {
         let server = try FakeServer(.flood)
-        let run = try Plugin.run("check_smtp", ["-H", "127.0.0.1", "-p", "\(server.port)", "-t", "2"])
+        let rss = NSTemporaryDirectory() + "rss-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: rss) }
+        let run = try Plugin.exec("/usr/bin/time", ["-o", rss, "-f", "%M", Plugin.binDir + "/check_smtp",
+                                                    "-H", "127.0.0.1", "-p", "\(server.port)", "-t", "2"])
         expectWellFormed(run)
         #expect(run.code == 2)
+        #expect(run.stdout.hasPrefix("SMTP CRITICAL - "), "\(run)")
         #expect(run.seconds < 2.6)
+        let kib = peakKiB(rss)
+        #expect(kib < 64 * 1024, "peak RSS \(kib) KiB")
     }
 
     @Test func serviceRefusedBannerIsCritical() throws {

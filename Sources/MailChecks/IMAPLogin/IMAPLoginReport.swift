@@ -25,7 +25,12 @@ struct IMAPLoginReport {
         let suffixes = Self.labelSuffixes(visit.visited.map(\.name))
         for (folder, suffix) in zip(visit.visited, suffixes) {
             results.append(timing("folder", label: "time_folder_\(suffix)", folder.seconds, what: "folder \(folder.name)"))
-            if let exists = folder.state.exists { results.append(.metric("messages_\(suffix)", Double(exists), min: 0)) }
+            if let exists = folder.state.exists {
+                results.append(.metric("messages_\(suffix)", Double(exists), min: 0))
+            } else {
+                // EXAMINE must report EXISTS (RFC 3501 7.3.1): without a count in range the server is broken.
+                results.append(CheckResult(.critical, "no valid message count (EXISTS) in the EXAMINE reply for \(folder.name)"))
+            }
             if let unseen = folder.unseen { results.append(.metric("unseen_\(suffix)", Double(unseen), min: 0)) }
             details.append(describe(folder) + (suffix != folder.name ? " (perfdata suffix _\(suffix))" : ""))
         }

@@ -15,6 +15,8 @@ final class FakeServer: @unchecked Sendable {
         case flood
         /// Accept and close at once.
         case close
+        /// Play a script: replies per received line, faults (close, reset, drip, ...) where it says.
+        case script(FaultScript)
     }
 
     let port: Int
@@ -23,11 +25,26 @@ final class FakeServer: @unchecked Sendable {
 
     /// Accepted connections, closed with the server; a class of its own so the accept thread
     /// does not keep the server alive (which would leave its thread blocked in accept).
+    /// Each descriptor is closed exactly once, under the lock: a number closed twice could by
+    /// then belong to another test's socket (tests run in parallel in one process).
+    /// A connection whose thread still uses it is only shut down here (which wakes the thread);
+    /// that thread closes it itself with `release`.
     final class Held: @unchecked Sendable {
-        private var fds: [Int32] = []
+        private var fds: [Int32: Bool] = [:]
         private let lock = NSLock()
-        func add(_ fd: Int32) { lock.lock(); fds.append(fd); lock.unlock() }
-        func closeAll() { lock.lock(); fds.forEach { close($0) }; fds = []; lock.unlock() }
+        /// Registers `fd`; `owned` when its serving thread will `release` it.
+        func add(_ fd: Int32, owned: Bool) { lock.lock(); fds[fd] = owned; lock.unlock() }
+        /// Closes `fd` once its thread is done with it.
+        func release(_ fd: Int32) { lock.lock(); if fds.removeValue(forKey: fd) != nil { close(fd) }; lock.unlock() }
+        /// Shuts every connection down; closes those no thread uses.
+        func closeAll() {
+            lock.lock()
+            for (fd, owned) in fds {
+                shutdown(fd, Int32(SHUT_RDWR))
+                if !owned { close(fd); fds[fd] = nil }
+            }
+            lock.unlock()
+        }
     }
 
     init(_ behaviour: Behaviour) throws {
@@ -54,20 +71,27 @@ final class FakeServer: @unchecked Sendable {
             while true {
                 let client = accept(fd, nil, nil)
                 if client < 0 { return }
-                held.add(client)
-                Thread.detachNewThread { FakeServer.serve(client, behaviour) }
+                switch behaviour {
+                case .flood, .close, .script: held.add(client, owned: true)
+                case .silent, .send: held.add(client, owned: false)
+                }
+                Thread.detachNewThread { FakeServer.serve(client, behaviour, held) }
             }
         }
     }
 
-    static func serve(_ client: Int32, _ behaviour: Behaviour) {
+    static func serve(_ client: Int32, _ behaviour: Behaviour, _ held: Held) {
         switch behaviour {
         case .silent: break
         case .send(let bytes): _ = bytes.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         case .flood:
             let chunk = [UInt8](repeating: UInt8(ascii: "A"), count: 65536)
             while chunk.withUnsafeBytes({ send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) > 0 {}
-        case .close: close(client)
+            held.release(client)
+        case .close: held.release(client)
+        case .script(let script):
+            script.play(on: client)
+            held.release(client)
         }
     }
 
