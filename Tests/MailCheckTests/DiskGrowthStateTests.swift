@@ -53,7 +53,8 @@ import Testing
         #expect(next.status.hasSuffix(" used, collecting samples (2 of 3)"), "\(next)")
     }
 
-    @Test func historyInAnotherFormatStartsAfresh() throws {
+    /// A history written by another version (a downgrade) is kept for that version, not overwritten.
+    @Test func historyOfAnotherVersionIsSetAsideAndSaidSo() throws {
         let dir = try Self.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // A well-formed state file whose payload is not a disk_growth 1 history.
@@ -61,9 +62,14 @@ import Testing
         try store.update("disk_growth " + dir, deadline: Deadline(seconds: 5, expiryStatus: .unknown)) { (record: inout StateRecord) throws(CheckError) in
             record.lines = ["disk_growth 2", "1800000000 nan inf -1 0 fsid:1"]
         }
+        let file = try Self.stateFile(dir)
+        let before = FileManager.default.contents(atPath: file)
         let run = try diskGrowth(["-p", dir, "--state-dir", dir], now: diskGrowthEpoch)
         #expect(run.code == 0)
-        #expect(run.status.hasSuffix(" used, collecting samples (1 of 3); stored history in an unknown format, started a new one"), "\(run)")
+        #expect(run.status.hasSuffix(" used, collecting samples (1 of 3); history of another version (disk_growth 2) set aside as \(file).version-\(run.status.split(separator: "-").last ?? "")"), "\(run)")
+        let aside = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".state.version-") }
+        #expect(aside.count == 1)
+        #expect(FileManager.default.contents(atPath: dir + "/" + (aside.first ?? "")) == before, "kept byte for byte")
     }
 
     @Test func stateDirectoryUnderARegularFileIsUnknownNamingIt() throws {
