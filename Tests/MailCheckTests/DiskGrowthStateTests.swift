@@ -92,6 +92,19 @@ import Testing
         #expect(try Self.stateFile(dir + "/env").hasSuffix(".state"))
     }
 
+    /// Every stored sample is later than now (the clock was stepped back by days): all are
+    /// dropped, so no rate or forecast is made from them, let alone a negative one.
+    @Test func historyWhollyFromTheFutureIsDroppedWithoutARate() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let args = ["-p", dir, "--state-dir", dir, "--min-samples", "2", "--min-span", "1s"]
+        for day in 1...3 { _ = try diskGrowth(args, now: diskGrowthEpoch + Double(day) * 86400) }
+        let run = try diskGrowth(args, now: diskGrowthEpoch)
+        #expect(run.code == 0, "\(run)")
+        #expect(run.status.hasSuffix(" used, collecting samples (1 of 2); clock went back 3d, dropped 3 newer samples"), "\(run)")
+        #expect(run.metric("growth") == nil && run.metric("time_to_full") == nil, "\(run)")
+    }
+
     @Test func clockGoingBackDropsTheNewerSamplesAndSaysSo() throws {
         let dir = try Self.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
