@@ -8,6 +8,30 @@ public struct StateRecord: Sendable {
     public var lines: [String]
     /// Where a corrupt or foreign file was moved, when this run found one. Checks report it once.
     public let setAsidePath: String?
+    /// Why it was moved there; nil when nothing was set aside.
+    public let setAsideReason: SetAsideReason?
+
+    init(lines: [String], setAsidePath: String? = nil, setAsideReason: SetAsideReason? = nil) {
+        self.lines = lines
+        self.setAsidePath = setAsidePath
+        self.setAsideReason = setAsideReason
+    }
+}
+
+/// Why a state file was moved aside instead of being used.
+public enum SetAsideReason: Equatable, Sendable {
+    /// Truncated, damaged, or not a state file at all.
+    case corrupt
+    /// Intact, but written in another format version (`found` is its version line, shortened).
+    case otherVersion(found: String)
+
+    /// The suffix of the moved file's name: `NAME.state.corrupt-SECONDS` or `.version-SECONDS`.
+    var suffix: String {
+        switch self {
+        case .corrupt: "corrupt"
+        case .otherVersion: "version"
+        }
+    }
 }
 
 /// Per-check persistent state (histories for growth rates): each file is guarded by an
@@ -43,8 +67,10 @@ public struct StateStore: Sendable {
     }
 
     /// Reads `name`, lets `body` change the lines, and writes them back, all under the lock.
-    /// The oldest lines are dropped if the result would exceed `maxBytes`.
-    public func update<T>(_ name: String, deadline: Deadline,
+    /// The oldest lines are dropped if the result would exceed `maxBytes`. With `format`, a
+    /// stored file whose first line differs (another version of the check's data) is set aside
+    /// like a corrupt one, so that a downgrade never overwrites a newer history.
+    public func update<T>(_ name: String, format: String? = nil, deadline: Deadline,
                           _ body: (inout StateRecord) throws(CheckError) -> T) throws(CheckError) -> T {
         try prepareDirectory()
         let base = "\(directory)/\(StateStore.safeName(name))"
@@ -52,6 +78,9 @@ public struct StateStore: Sendable {
         defer { close(lockFD) }  // closing the descriptor releases the flock
         removeStaleTemporaries(prefix: StateStore.safeName(name) + ".tmp.")
         var record = try read(base + ".state")
+        if let format, let first = record.lines.first, first != format {
+            record = try setAside(base + ".state", .otherVersion(found: String(first.prefix(40))))
+        }
         let result = try body(&record)
         try write(base + ".state", lines: record.lines, name: name)
         return result
@@ -71,14 +100,40 @@ public struct StateStore: Sendable {
         } else if (info.st_mode & S_IFMT) != S_IFDIR {
             throw .unknown("state directory \(directory) is not a directory")
         }
+        // Anyone could swap our files there for links to files we would then overwrite;
+        // the sticky bit (as on /tmp) stops others from renaming or removing our files.
+        if stat(directory, &info) == 0, info.st_mode & S_IWOTH != 0, info.st_mode & S_ISVTX == 0 {
+            throw .unknown("state directory \(directory) is world-writable without the sticky bit: refusing to use it (chmod o-w or +t)")
+        }
         if access(directory, W_OK | X_OK) != 0 {
             throw .unknown("state directory \(directory) is not writable: \(FileIO.reason(errno)) (set --state-dir or \(StateStore.environmentVariable))")
         }
     }
 
+    /// Opens `path` without following a symbolic link at its last component and without
+    /// blocking on a FIFO; anything but a regular file is refused, naming the path.
+    func openRegular(_ path: String, _ flags: Int32, what: String) throws(CheckError) -> Int32? {
+        let fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0o644)
+        if fd < 0 {
+            let code = errno
+            if code == ENOENT && flags & O_CREAT == 0 { return nil }
+            if code == ELOOP { throw .unknown("\(what) \(path) is a symbolic link: refusing to follow it") }
+            throw .unknown("cannot open \(what) \(path): \(FileIO.reason(code))")
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw .unknown("\(what) \(path) is not a regular file")
+        }
+        // Back to blocking reads and writes: O_NONBLOCK was only for the open.
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        return fd
+    }
+
     func lock(_ path: String, deadline: Deadline) throws(CheckError) -> Int32 {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .unknown("cannot open lock file \(path): \(FileIO.reason(errno))") }
+        guard let fd = try openRegular(path, O_RDWR | O_CREAT, what: "lock file") else {
+            throw .unknown("cannot open lock file \(path)")
+        }
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             if errno != EWOULDBLOCK && errno != EINTR {
                 close(fd)
@@ -94,30 +149,28 @@ public struct StateStore: Sendable {
     }
 
     func read(_ path: String) throws(CheckError) -> StateRecord {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            if errno == ENOENT { return StateRecord(lines: [], setAsidePath: nil) }
-            throw .unknown("cannot read state file \(path): \(FileIO.reason(errno))")
-        }
+        guard let fd = try openRegular(path, O_RDONLY, what: "state file") else { return StateRecord(lines: []) }
         defer { close(fd) }
         let bytes: [UInt8]
         do {
             bytes = try FileIO.readAll(fd: fd, path: path, limit: maxBytes * 2)
         } catch {
-            return try setAside(path)
+            return try setAside(path, .corrupt)
         }
-        guard let lines = StateStore.decode(bytes) else { return try setAside(path) }
-        return StateRecord(lines: lines, setAsidePath: nil)
+        if let version = StateStore.foreignVersion(bytes) { return try setAside(path, .otherVersion(found: version)) }
+        guard let lines = StateStore.decode(bytes) else { return try setAside(path, .corrupt) }
+        return StateRecord(lines: lines)
     }
 
-    func setAside(_ path: String) throws(CheckError) -> StateRecord {
+    func setAside(_ path: String, _ reason: SetAsideReason) throws(CheckError) -> StateRecord {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        let target = "\(path).corrupt-\(now.tv_sec)"
+        let target = "\(path).\(reason.suffix)-\(now.tv_sec)"
         guard rename(path, target) == 0 else {
-            throw .unknown("state file \(path) is corrupt and cannot be moved aside: \(FileIO.reason(errno))")
+            let what = reason == .corrupt ? "is corrupt" : "is of another version"
+            throw .unknown("state file \(path) \(what) and cannot be moved aside: \(FileIO.reason(errno))")
         }
-        return StateRecord(lines: [], setAsidePath: target)
+        return StateRecord(lines: [], setAsidePath: target, setAsideReason: reason)
     }
 
     func write(_ path: String, lines: [String], name: String) throws(CheckError) {
@@ -128,15 +181,22 @@ public struct StateStore: Sendable {
             bytes = StateStore.encode(kept, name: name)
         }
         let temporary = "\(directory)/\(StateStore.safeName(name)).tmp.\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .unknown("cannot write state file in \(directory): \(FileIO.reason(errno))") }
-        let written = FileIO.writeAll(fd: fd, bytes)
-        let synced = fsync(fd) == 0
-        close(fd)
-        guard written && synced, rename(temporary, path) == 0 else {
-            let reason = FileIO.reason(errno)
+        // O_EXCL: a link planted under the temporary name is never followed (nor is one
+        // left by a killed run: removeStaleTemporaries has unlinked those).
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw .unknown("cannot save state file \(path): \(FileIO.reason(errno)) (the previous state is kept)")
+        }
+        // The old file stays in place until the new one is complete and on disk: a full or
+        // failing filesystem costs this run's update, never the history.
+        var failure: Int32 = 0
+        if !FileIO.writeAll(fd: fd, bytes) { failure = errno }
+        if failure == 0 && fsync(fd) != 0 { failure = errno }
+        if close(fd) != 0 && failure == 0 { failure = errno }
+        if failure == 0 && rename(temporary, path) != 0 { failure = errno }
+        guard failure == 0 else {
             unlink(temporary)
-            throw .unknown("cannot write state file \(path): \(reason)")
+            throw .unknown("cannot save state file \(path): \(FileIO.reason(failure)) (the previous state is kept)")
         }
         // Make the rename itself durable, so a crash cannot bring back the old file.
         let dirFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -168,6 +228,16 @@ public struct StateStore: Sendable {
         if !lines.isEmpty { text += payload + "\n" }
         text += "end \(lines.count) \(String(fnv1a(payloadBytes), radix: 16))\n"
         return Array(text.utf8)
+    }
+
+    /// The version word of a file that is a state file of ours in another format version
+    /// (`mailcheck-state 2 ...`), shortened; nil for this version and for anything else.
+    static func foreignVersion(_ bytes: [UInt8]) -> String? {
+        let prefix = Array("mailcheck-state ".utf8)
+        guard bytes.starts(with: prefix) else { return nil }
+        let version = bytes.dropFirst(prefix.count).prefix { $0 != 0x20 && $0 != 0x0A }
+        guard !version.elementsEqual(magic.utf8.dropFirst(prefix.count)) else { return nil }
+        return "mailcheck-state " + String(decoding: version.prefix(20), as: UTF8.self)
     }
 
     /// The payload lines, or nil when the file is not a complete state file of ours.

@@ -10,12 +10,30 @@ public struct SubprocessResult: Sendable {
     public let signal: Int32?
     /// Captured standard output (empty when it was streamed to a handler).
     public let stdout: [UInt8]
-    /// Captured standard error, at most `stderrLimit` bytes; never copied to our stderr.
+    /// Captured standard error, never copied to our stderr: all of it, or when it was longer
+    /// than `stderrLimit`, its first and its last `stderrLimit / 2` bytes (a fatal error
+    /// comes last, after any flood of warnings).
     public let stderr: [UInt8]
+    /// Bytes cut from the middle of standard error (0 when it is complete).
+    public let stderrOmitted: Int
+    /// Where in `stderr` the cut is.
+    let stderrCut: Int
 
-    /// Standard error as trimmed text for messages.
+    init(exitCode: Int32?, signal: Int32?, stdout: [UInt8], stderr: [UInt8], stderrOmitted: Int = 0, stderrCut: Int = 0) {
+        self.exitCode = exitCode
+        self.signal = signal
+        self.stdout = stdout
+        self.stderr = stderr
+        self.stderrOmitted = stderrOmitted
+        self.stderrCut = stderrOmitted > 0 ? min(stderrCut, stderr.count) : stderr.count
+    }
+
+    /// Standard error as trimmed text for messages, with a line saying what was cut.
     public var stderrText: String {
-        String(decoding: stderr, as: UTF8.self).trimmingBlanksAndNewlines
+        guard stderrOmitted > 0 else { return String(decoding: stderr, as: UTF8.self).trimmingBlanksAndNewlines }
+        let head = String(decoding: stderr[..<stderrCut], as: UTF8.self)
+        let tail = String(decoding: stderr[stderrCut...], as: UTF8.self)
+        return (head + "\n[\(stderrOmitted) bytes of stderr not shown]\n" + tail).trimmingBlanksAndNewlines
     }
 }
 
@@ -78,7 +96,7 @@ public enum Subprocess {
         defer { Watchdog.setChild(0) }
 
         var stdout: [UInt8] = []
-        var stderr: [UInt8] = []
+        var stderr = StderrCapture(limit: stderrLimit)
         var open = [outPipe[0], errPipe[0]]
         var buffer = [UInt8](repeating: 0, count: 65536)
         var failure: CheckError? = nil
@@ -112,8 +130,8 @@ public enum Subprocess {
                     } else if stdout.count < stdoutLimit {
                         stdout.append(contentsOf: buffer[0..<min(n, stdoutLimit - stdout.count)])
                     }
-                } else if stderr.count < stderrLimit {
-                    stderr.append(contentsOf: buffer[0..<min(n, stderrLimit - stderr.count)])
+                } else {
+                    stderr.append(buffer[0..<n])
                 }
             }
         }
@@ -135,10 +153,12 @@ public enum Subprocess {
             }
         }
         if let failure { throw failure }
+        stderr.finish()
         let exited = (status & 0x7f) == 0
         return SubprocessResult(exitCode: exited ? (status >> 8) & 0xff : nil,
                                 signal: exited ? nil : status & 0x7f,
-                                stdout: stdout, stderr: stderr)
+                                stdout: stdout, stderr: stderr.head + stderr.tail,
+                                stderrOmitted: stderr.omitted, stderrCut: stderr.head.count)
     }
 
     /// Our environment with a C locale, so children print numbers and dates we can parse.
@@ -153,6 +173,41 @@ public enum Subprocess {
             p += 1
         }
         return out + ["LC_ALL=C"]
+    }
+}
+
+/// A child's stderr in bounded memory: the first half of the limit as it came, then a
+/// sliding window over the newest bytes, and a count of what fell out between them.
+struct StderrCapture {
+    let half: Int
+    var head: [UInt8] = []
+    var tail: [UInt8] = []
+    var omitted = 0
+
+    init(limit: Int) { half = max(1, limit / 2) }
+
+    mutating func append(_ bytes: ArraySlice<UInt8>) {
+        var rest = bytes
+        if head.count < half {
+            let take = min(half - head.count, rest.count)
+            head.append(contentsOf: rest.prefix(take))
+            rest = rest.dropFirst(take)
+        }
+        guard !rest.isEmpty else { return }
+        tail.append(contentsOf: rest)
+        // Trim in batches (at twice the window) so that a flood costs amortised O(1) a byte.
+        if tail.count > 2 * half {
+            let excess = tail.count - half
+            tail.removeFirst(excess)
+            omitted += excess
+        }
+    }
+
+    /// Cuts the tail down to its window once the child is done.
+    mutating func finish() {
+        guard tail.count > half else { return }
+        omitted += tail.count - half
+        tail.removeFirst(tail.count - half)
     }
 }
 

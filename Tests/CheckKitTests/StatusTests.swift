@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 @testable import CheckKit
 
@@ -48,7 +51,19 @@ struct DeadlineTests {
         #expect(!deadline.isExpired)
         #expect(deadline.remaining > 29 && deadline.remaining <= 30)
         #expect(deadline.remainingMilliseconds > 29000)
-        #expect(deadline.elapsed >= 0)
+    }
+
+    @Test("elapsed counts from the deadline's creation, and remaining is the budget minus it")
+    func elapsedCounts() {
+        let before = Deadline.now()
+        let deadline = Deadline(seconds: 30, expiryStatus: .critical)
+        usleep(50_000)
+        let elapsed = deadline.elapsed
+        let remaining = deadline.remaining
+        let after = Deadline.now()
+        #expect(elapsed >= 0.05, "slept 50 ms, elapsed \(elapsed)")
+        #expect(elapsed <= after - before)
+        #expect(remaining <= 30 - elapsed && remaining >= 30 - (after - before))
     }
 
     @Test("an expired deadline has nothing left but still at least 1 ms for APIs")

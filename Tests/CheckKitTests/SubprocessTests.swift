@@ -148,8 +148,23 @@ struct SubprocessTests {
         let result = try Subprocess.run("/bin/sh", ["-c", "seq 1 100000; seq 1 100000 >&2; exit 4"], deadline: Self.deadline(),
                                         stdoutLimit: 10, stderrLimit: 7)
         #expect(Self.text(result.stdout) == "1\n2\n3\n4\n5\n")
-        #expect(Self.text(result.stderr) == "1\n2\n3\n4")
+        // stderr keeps its first and its last half of the limit: a fatal error comes last.
+        #expect(Self.text(result.stderr) == "1\n200\n")
+        #expect(result.stderrOmitted == 588895 - 6)
+        #expect(result.stderrText == "1\n2\n[588889 bytes of stderr not shown]\n00")
         #expect(result.exitCode == 4)
+    }
+
+    @Test("a flood on stderr costs bounded memory and keeps its beginning and its end")
+    func stderrFlood() throws {
+        let script = "yes 'warning: noise' | head -c 30000000 >&2; echo 'fatal: the real cause' >&2; exit 75"
+        let result = try Subprocess.run("/bin/sh", ["-c", script], deadline: Self.deadline(), stderrLimit: 4096)
+        #expect(result.stderr.count == 4096)
+        #expect(result.stderrOmitted == 30000000 + 22 - 4096)
+        #expect(result.stderrText.hasPrefix("warning: noise\nwarning: noise\n"))
+        #expect(result.stderrText.hasSuffix("\nwarning: noise\nfatal: the real cause"))
+        #expect(result.stderrText.contains("\n[\(30000000 + 22 - 4096) bytes of stderr not shown]\n"))
+        #expect(result.exitCode == 75)
     }
 
     @Test("the child runs with LC_ALL=C and no other locale")

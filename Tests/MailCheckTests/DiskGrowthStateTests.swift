@@ -53,7 +53,8 @@ import Testing
         #expect(next.status.hasSuffix(" used, collecting samples (2 of 3)"), "\(next)")
     }
 
-    @Test func historyInAnotherFormatStartsAfresh() throws {
+    /// A history written by another version (a downgrade) is kept for that version, not overwritten.
+    @Test func historyOfAnotherVersionIsSetAsideAndSaidSo() throws {
         let dir = try Self.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // A well-formed state file whose payload is not a disk_growth 1 history.
@@ -61,9 +62,14 @@ import Testing
         try store.update("disk_growth " + dir, deadline: Deadline(seconds: 5, expiryStatus: .unknown)) { (record: inout StateRecord) throws(CheckError) in
             record.lines = ["disk_growth 2", "1800000000 nan inf -1 0 fsid:1"]
         }
+        let file = try Self.stateFile(dir)
+        let before = FileManager.default.contents(atPath: file)
         let run = try diskGrowth(["-p", dir, "--state-dir", dir], now: diskGrowthEpoch)
         #expect(run.code == 0)
-        #expect(run.status.hasSuffix(" used, collecting samples (1 of 3); stored history in an unknown format, started a new one"), "\(run)")
+        #expect(run.status.contains(" used, collecting samples (1 of 3); history of another version (disk_growth 2) set aside as \(file).version-"), "\(run)")
+        let aside = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.contains(".state.version-") }
+        #expect(aside.count == 1)
+        #expect(FileManager.default.contents(atPath: dir + "/" + (aside.first ?? "")) == before, "kept byte for byte")
     }
 
     @Test func stateDirectoryUnderARegularFileIsUnknownNamingIt() throws {
@@ -84,6 +90,19 @@ import Testing
         let run = try Plugin.run("check_disk_growth", ["-p", dir], environment: ["MAILCHECK_STATE_DIR": dir + "/env"])
         #expect(run.code == 0, "\(run)")
         #expect(try Self.stateFile(dir + "/env").hasSuffix(".state"))
+    }
+
+    /// Every stored sample is later than now (the clock was stepped back by days): all are
+    /// dropped, so no rate or forecast is made from them, let alone a negative one.
+    @Test func historyWhollyFromTheFutureIsDroppedWithoutARate() throws {
+        let dir = try Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let args = ["-p", dir, "--state-dir", dir, "--min-samples", "2", "--min-span", "1s"]
+        for day in 1...3 { _ = try diskGrowth(args, now: diskGrowthEpoch + Double(day) * 86400) }
+        let run = try diskGrowth(args, now: diskGrowthEpoch)
+        #expect(run.code == 0, "\(run)")
+        #expect(run.status.hasSuffix(" used, collecting samples (1 of 2); clock went back 3d, dropped 3 newer samples"), "\(run)")
+        #expect(run.metric("growth") == nil && run.metric("time_to_full") == nil, "\(run)")
     }
 
     @Test func clockGoingBackDropsTheNewerSamplesAndSaysSo() throws {

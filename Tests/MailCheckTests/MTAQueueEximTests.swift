@@ -55,6 +55,17 @@ import Testing
         #expect(young.code == 0)
     }
 
+    /// Without its configuration Exim also fails to open its logs: the first line must name
+    /// the missing file, not a permission problem.
+    @Test func missingConfigurationIsNamedOnTheFirstLine() throws {
+        #expect(Self.exim["SETUP"] == "")
+        let missing = NSTemporaryDirectory() + "no-such-exim-\(UUID().uuidString.prefix(8)).conf"
+        let run = try Plugin.run("check_mta_queue", ["--exim-binary", Self.exim["EXIM_BINARY"] ?? "", "--config", missing])
+        expectWellFormed(run)
+        #expect(run.code == 3)
+        #expect(run.status == "MTA_QUEUE UNKNOWN - exim4: configuration file \(missing) not found (--config)", "\(run)")
+    }
+
     /// Exim lists its queue only to admin users; as nobody the check must say so.
     @Test func permissionDeniedForOrdinaryUsers() throws {
         #expect(Self.exim["SETUP"] == "")

@@ -125,12 +125,12 @@ public struct DiskGrowthCheck: MonitoringCheck {
     /// Reads `path` and records the sample under the history's lock: the time is taken once
     /// the lock is held, so overlapping runs store their samples in order.
     func observe(_ path: String, store: StateStore, context: RunContext) throws(CheckError) -> PathObservation {
-        try store.update("disk_growth " + path, deadline: context.deadline) { (record: inout StateRecord) throws(CheckError) -> PathObservation in
+        try store.update("disk_growth " + path, format: GrowthHistory.header, deadline: context.deadline) { (record: inout StateRecord) throws(CheckError) -> PathObservation in
             let usage = try FilesystemUsage.read(path, at: now())
             guard usage.usedPercent != nil else {
                 throw CheckError.unknown("\(path) is on a filesystem that reports no size (not a disk filesystem?)")
             }
-            var events: [HistoryEvent] = record.setAsidePath.map { [.setAside(path: $0)] } ?? []
+            var events: [HistoryEvent] = record.setAsidePath.map { [.setAside(path: $0, reason: record.setAsideReason ?? .corrupt)] } ?? []
             var history = GrowthHistory(lines: record.lines) ?? {
                 events.append(.unreadable)
                 return GrowthHistory()

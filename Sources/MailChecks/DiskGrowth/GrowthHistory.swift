@@ -10,8 +10,8 @@ enum HistoryEvent: Equatable, Sendable {
     case replaced(from: String, to: String)
     /// The stored lines were not a history of this version: it restarted.
     case unreadable
-    /// The state store found a corrupt or foreign file and moved it here.
-    case setAside(path: String)
+    /// The state store found a corrupt file, or one of another version, and moved it here.
+    case setAside(path: String, reason: SetAsideReason)
 
     /// A short clause for the summary.
     var text: String {
@@ -24,8 +24,10 @@ enum HistoryEvent: Equatable, Sendable {
             "another filesystem is mounted (\(from) became \(to)), history restarted"
         case .unreadable:
             "stored history in an unknown format, started a new one"
-        case let .setAside(path):
+        case let .setAside(path, .corrupt):
             "corrupt history set aside as \(path)"
+        case let .setAside(path, .otherVersion(found)):
+            "history of another version (\(found)) set aside as \(path)"
         }
     }
 }

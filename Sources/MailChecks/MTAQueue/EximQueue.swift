@@ -141,8 +141,14 @@ struct EximBackend: QueueBackend {
         }
         let errors = ChildOutcome.stderrLines(result)
         for line in errors { context.log(2, "stderr: \(line)") }
+        if let killed = ChildOutcome.killed("\(name) -bpr", result) { throw killed }
         if result.exitCode != 0 {
             let text = errors.joined(separator: "\n")
+            // Checked before permissions: without its configuration Exim also fails to open
+            // its log files, and "permission denied" would hide the cause.
+            if let problem = configurationProblem(errors) {
+                throw .unknown("\(name): \(problem)", detail: errors)
+            }
             if ChildOutcome.isPermissionProblem(text) {
                 throw .unknown("\(name) -bp: permission denied for \(ChildOutcome.userName) (Exim lists its queue to root, its exim user and group, Debian-exim on Debian, and admin_groups)", detail: errors)
             }
@@ -156,5 +162,23 @@ struct EximBackend: QueueBackend {
         var snapshot = QueueSnapshot(tally: parser.tally, mta: "Exim")
         snapshot.notes = parser.notes + ["exim -bp shows no deferral reasons (see exinext or the message logs); sizes are as rounded by exim"]
         return snapshot
+    }
+
+    /// What Exim said about its configuration file, as a short clause: a missing file (Exim
+    /// lists every name it tried) or one it may not read.
+    func configurationProblem(_ errors: [String]) -> String? {
+        let option = config == nil ? " (--config names another)" : " (--config)"
+        for line in errors {
+            if let range = line.firstRange(of: "non-existent configuration file(s): ") {
+                return "configuration file \(line[range.upperBound...].prefix(200)) not found" + option
+            }
+            if let range = line.firstRange(of: "failed to open configuration file ") {
+                let rest = line[range.upperBound...]
+                let file = rest.prefix { $0 != ":" }
+                let reason = String(rest.dropFirst(file.count + 1).prefix { $0 != "(" }).trimmingBlanksAndNewlines.lowercased()
+                return "cannot read its configuration file \(file.prefix(200))\(option): \(reason.isEmpty ? "cannot open" : reason) for \(ChildOutcome.userName)"
+            }
+        }
+        return nil
     }
 }

@@ -67,6 +67,7 @@ struct OpenSMTPDBackend: QueueBackend {
             try lines.feed(chunk) { line, number throws(CheckError) in try parser.line(line, number: number) }
         }
         let errors = ChildOutcome.stderrLines(result)
+        if let killed = ChildOutcome.killed("smtpctl show queue", result) { throw killed }
         if result.exitCode != 0 {
             if ChildOutcome.isPermissionProblem(errors.joined(separator: "\n")) {
                 throw .unknown("smtpctl show queue: permission denied for \(ChildOutcome.userName) (it needs root)", detail: errors)

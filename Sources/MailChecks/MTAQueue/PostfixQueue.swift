@@ -137,6 +137,7 @@ struct PostfixBackend: QueueBackend {
         for line in lines { context.log(2, "stderr: \(line)") }
         let stderrText = lines.joined(separator: "\n")
         let down = stderrText.lowercased().contains("mail system is down")
+        if let killed = ChildOutcome.killed("postqueue -j", result) { throw killed }
         if result.exitCode != 0 {
             if down {
                 throw .critical("Postfix is down: mail system is down (postqueue: queue report unavailable)", detail: lines)

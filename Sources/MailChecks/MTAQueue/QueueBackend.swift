@@ -59,17 +59,49 @@ enum ChildOutcome {
         return "uid \(geteuid())"
     }
 
-    /// The child's stderr as lines, without blanks, each cut to a readable length.
+    /// Lines of stderr kept for the long output: the first and the last few.
+    static let stderrHeadLines = 5
+    static let stderrTailLines = 10
+
+    /// The child's stderr as lines, without blanks, each cut to a readable length; a flood
+    /// is summarised as its first and last lines and a count of the rest.
     static func stderrLines(_ result: SubprocessResult) -> [String] {
-        result.stderrText.split(whereSeparator: { $0 == "\n" || $0 == "\r" })
+        let all = result.stderrText.split(whereSeparator: { $0 == "\n" || $0 == "\r" })
+            .filter { !$0.allSatisfy { $0 == " " || $0 == "\t" } }
+        let keep = stderrHeadLines + stderrTailLines
+        guard all.count > keep + 1 else { return all.map { String($0.prefix(300)) } }
+        // When the capture itself cut bytes, its own marker line is among the hidden ones.
+        let cut = result.stderrOmitted > 0
+        let hidden = all.count - keep - (cut ? 1 : 0)
+        let marker = cut ? "[\(hidden) more lines and \(result.stderrOmitted) bytes of stderr not shown]"
+            : "[\(hidden) more lines of stderr not shown]"
+        return (all.prefix(stderrHeadLines) + [Substring(marker)] + all.suffix(stderrTailLines))
             .map { String($0.prefix(300)) }
-            .filter { !$0.trimmingBlanksAndNewlines.isEmpty }
     }
 
-    /// `exit 1` or `killed by signal 9`.
+    /// `exit 1` or `killed by signal 9 (SIGKILL)`.
     static func status(_ result: SubprocessResult) -> String {
-        if let signal = result.signal { return "killed by signal \(signal)" }
+        if let signal = result.signal { return "killed by signal \(signal)" + (signalName(signal).map { " (\($0))" } ?? "") }
         return "exit \(result.exitCode ?? -1)"
+    }
+
+    /// The usual name of a signal a listing program dies of; nil for the rare ones.
+    static func signalName(_ signal: Int32) -> String? {
+        let names: [Int32: String] = [SIGHUP: "SIGHUP", SIGINT: "SIGINT", SIGQUIT: "SIGQUIT", SIGILL: "SIGILL",
+                                      SIGABRT: "SIGABRT", SIGBUS: "SIGBUS", SIGFPE: "SIGFPE", SIGKILL: "SIGKILL",
+                                      SIGSEGV: "SIGSEGV", SIGPIPE: "SIGPIPE", SIGALRM: "SIGALRM", SIGTERM: "SIGTERM",
+                                      SIGXCPU: "SIGXCPU", SIGXFSZ: "SIGXFSZ"]
+        return names[signal]
+    }
+
+    /// A child that died of a signal: whatever it printed is partial and its complaints
+    /// are beside the point (`postqueue killed by signal 9 (SIGKILL)`).
+    static func killed(_ command: String, _ result: SubprocessResult) -> CheckError? {
+        guard result.signal != nil else { return nil }
+        let program = command.split(separator: " ").first.map(String.init) ?? command
+        var text = "\(program) \(status(result))"
+        if let main = mainError(stderrLines(result)) { text += ": " + main }
+        return .unknown(text, detail: stderrLines(result))
     }
 
     /// The most telling stderr line: the last fatal/error line, else the last line.
@@ -79,6 +111,7 @@ enum ChildOutcome {
 
     /// The generic failure: `postqueue -j failed (exit 75): postqueue: fatal: ...`.
     static func failure(_ command: String, _ result: SubprocessResult) -> CheckError {
+        if let killed = killed(command, result) { return killed }
         let lines = stderrLines(result)
         var text = "\(command) failed (\(status(result)))"
         if let main = mainError(lines) { text += ": " + main }

@@ -149,6 +149,7 @@ struct SendmailBackend: QueueBackend {
                 try lines.feed(chunk) { line, number throws(CheckError) in try parser.line(line, number: number) }
             }
             let errors = ChildOutcome.stderrLines(result)
+            if let killed = ChildOutcome.killed(command, result) { throw killed }
             if result.exitCode != 0 {
                 if ChildOutcome.isPermissionProblem(errors.joined(separator: "\n")) {
                     throw .unknown("\(command): permission denied for \(ChildOutcome.userName) (Sendmail lists its queue to root, or to the queue directory's group when PrivacyOptions has restrictmailq)", detail: errors)
