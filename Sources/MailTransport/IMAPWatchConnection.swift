@@ -129,18 +129,27 @@ public final class IMAPWatchConnection {
     public func startIdle() throws(CheckError) -> Bool {
         let tag = try send("IDLE")
         idleTag = tag
+        earlyIdleLines = []
         while true {
             let line = try readRequired(pending: "waiting for IDLE to start")
             if line.text.hasPrefix("+") { return true }
             if line.text.hasPrefix(tag + " ") { idleTag = nil; return false }
+            // A server may announce new mail before its go-ahead (`* 4 EXISTS`, then `+ idling`):
+            // kept for idleWait, or the wait would sleep through news it already has.
+            if line.text.hasPrefix("* "), earlyIdleLines.count < 1000 {
+                earlyIdleLines.append(IMAPWireLine(text: String(line.text.dropFirst(2)), literals: line.literals, receivedAt: line.receivedAt))
+            }
         }
     }
     var idleTag: String?
+    var earlyIdleLines: [IMAPWireLine] = []
 
     /// While idling: the untagged lines that arrive before `until`, returning early after one
     /// that `stop` accepts (say `n EXISTS`).
     public func idleWait(until: Double, stop: (String) -> Bool) throws(CheckError) -> [IMAPWireLine] {
-        var lines: [IMAPWireLine] = []
+        var lines = earlyIdleLines
+        earlyIdleLines = []
+        if lines.contains(where: { stop($0.text) }) { return lines }
         let end = min(until, Deadline.now() + deadline.remaining)
         setActivity("idling on IMAP \(connection.endpoint)")
         while let line = try readLine(until: end, pending: nil) {
