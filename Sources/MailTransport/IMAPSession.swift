@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CLibcurl
 import CheckKit
 
@@ -18,6 +21,8 @@ public final class IMAPSession {
     /// The login succeeded at some point (the connection may have closed since).
     public private(set) var loggedIn = false
     var closed = false
+    /// The server's untagged BYE, once it sent one outside LOGOUT.
+    var byeText: String?
     /// resolve, connect, tls, banner, capability, login: each phase's own seconds.
     public private(set) var connectPhases: [(name: String, seconds: Double)] = []
     /// The greeting line (`* OK [CAPABILITY ...] Dovecot ready.`).
@@ -54,6 +59,7 @@ public final class IMAPSession {
     /// Runs one command (`EXAMINE "INBOX"`), connecting and logging in first if needed.
     /// A NO or BAD completion is returned; a failed connection, TLS or login throws.
     public func run(_ command: String) throws(CheckError) -> IMAPReply {
+        if let byeText { throw .critical("\(connection.endpoint) closed the connection: \(byeText)") }
         guard !closed else { throw .unknown("IMAP connection to \(connection.endpoint) already closed") }
         if !isOpen && login.mechanism == .login {
             guard let user = IMAPSyntax.quoted(login.user), let password = IMAPSyntax.quoted(login.password) else {
@@ -93,7 +99,9 @@ public final class IMAPSession {
     func perform(_ command: String, verb: String, closing: Bool = false) throws(CheckError) -> IMAPReply {
         // libcurl URL-decodes a custom request: a literal % must travel as %25.
         try easy.set(CURLOPT_CUSTOMREQUEST, command.replacingPercent())
-        try easy.set(CURLOPT_FORBID_REUSE, closing ? 1 : 0)
+        // Kept even for LOGOUT: a connection curl closes itself gets a LOGOUT of curl's own,
+        // after the server's BYE. `shutDown()` ends it instead.
+        try easy.set(CURLOPT_FORBID_REUSE, 0)
         try connection.applyTimeouts(to: easy, deadline: deadline)
         // The wait for a reply while disconnecting (LOGOUT) is bounded by this, not by the timeout.
         try easy.set(CURLOPT_SERVER_RESPONSE_TIMEOUT, max(1, Int(deadline.remaining.rounded(.up))))
@@ -122,6 +130,14 @@ public final class IMAPSession {
         // libcurl drops the connection after any failed transfer, a NO included.
         isOpen = outcome.ok && !closing
         closed = !isOpen
+        if closing { shutDown() }
+        // A BYE outside LOGOUT (shutdown, idle timeout): the server is gone, nothing more may be sent.
+        if !closing, let bye = sink.lines.first(where: { $0.uppercased().hasPrefix("BYE") }) {
+            byeText = bye
+            isOpen = false
+            closed = true
+            shutDown()
+        }
         var status = IMAPReply.Status.ok
         var text = ""
         var seconds = wall
@@ -139,6 +155,13 @@ public final class IMAPSession {
         if verb != "LOGIN" || status == .ok { loggedIn = true }
         return IMAPReply(command: Self.describe(command), status: status, text: text,
                          untagged: sink.lines, seconds: seconds)
+    }
+
+    /// Shuts the connection's socket, so that the LOGOUT libcurl sends when it frees a kept
+    /// connection fails at once instead of following the server's BYE.
+    func shutDown() {
+        let fd = IMAPWireSocket.active(easy.handle)
+        if fd >= 0 { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
     func absorbConnection(_ timeline: IMAPTimeline) {

@@ -183,7 +183,8 @@ public final class IMAPWatchConnection {
 
     /// LOGOUT when there is time for it, then closes. Never throws: the measurement is done by then.
     public func logout() {
-        guard open else { return }
+        // After the server's BYE nothing more is sent, not even LOGOUT.
+        guard open, byeText == nil else { close(); return }
         if deadline.remaining > 0.05 { _ = try? command("LOGOUT") }
         close()
     }
@@ -206,6 +207,10 @@ public final class IMAPWatchConnection {
 
     func write(_ text: String, shown: String) throws(CheckError) {
         guard open else { throw .unknown("IMAP connection to \(connection.endpoint) already closed") }
+        if let byeText {
+            close()
+            throw .critical("IMAP: \(connection.endpoint) closed the connection: \(byeText)")
+        }
         if (log?.verbosity ?? 0) >= 3 {
             log?.log(3, "imap > [\(NumberFormat.decimal(deadline.elapsed, fractionDigits: 4))] \(shown)")
         } else {

@@ -18,6 +18,8 @@ public final class Transcript {
     public private(set) var events: [Event] = []
     var start: Double = Deadline.now()
     let redact: @Sendable (String) -> String
+    /// The host curl connects to when it cannot name it itself (CURLOPT_CONNECT_TO).
+    var peerName: String?
     static let maxEvents = 4000
 
     init(redact: @escaping @Sendable (String) -> String) { self.redact = redact }
@@ -34,9 +36,24 @@ public final class Transcript {
         // Split the bytes at CR and LF, not Characters: breaking every verbose TLS line into
         // graphemes cost more than all the rest of a run's Swift code. Same lines either way.
         for piece in bytes.prefix(4096).split(whereSeparator: { $0 == 10 || $0 == 13 }) where events.count < Transcript.maxEvents {
-            let line = String(String(decoding: piece, as: UTF8.self).prefix(512))
+            var line = String(String(decoding: piece, as: UTF8.self).prefix(512))
+            if direction == .info { line = Self.namingPeer(line, peer: peerName) }
             events.append(Event(time: now, direction: direction, line: direction == .sent ? redact(line) : line))
         }
+    }
+
+    /// libcurl 7.88 names the host `(nil)` in its notes (`Connected to (nil) (127.0.0.1) port
+    /// 993`, `Connection #0 to host (nil) left intact`) when CURLOPT_CONNECT_TO picked the
+    /// address (--sni): `peer` (the -H host) takes its place, or, unknown, the address alone stays.
+    static func namingPeer(_ line: String, peer: String?) -> String {
+        guard line.contains("(nil)") else { return line }
+        if let peer { return line.replacing("(nil)", with: peer) }
+        let broken = "Connected to (nil) ("
+        if line.hasPrefix(broken) {
+            let rest = line.dropFirst(broken.count)
+            if let close = rest.firstIndex(of: ")") { return "Connected to \(rest[..<close])\(rest[rest.index(after: close)...])" }
+        }
+        return line.replacing(" (nil)", with: "")
     }
 
     /// Lines received, in order.
