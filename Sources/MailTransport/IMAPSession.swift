@@ -23,6 +23,9 @@ public final class IMAPSession {
     var closed = false
     /// The server's untagged BYE, once it sent one outside LOGOUT.
     var byeText: String?
+    /// The last command the server answered (`LOGIN`, `AUTHENTICATE PLAIN`, `STATUS`), for
+    /// naming the step after which a connection was closed.
+    var lastCompleted: String?
     /// resolve, connect, tls, banner, capability, login: each phase's own seconds.
     public private(set) var connectPhases: [(name: String, seconds: Double)] = []
     /// The greeting line (`* OK [CAPABILITY ...] Dovecot ready.`).
@@ -105,6 +108,13 @@ public final class IMAPSession {
         try connection.applyTimeouts(to: easy, deadline: deadline)
         // The wait for a reply while disconnecting (LOGOUT) is bounded by this, not by the timeout.
         try easy.set(CURLOPT_SERVER_RESPONSE_TIMEOUT, max(1, Int(deadline.remaining.rounded(.up))))
+        // libcurl would silently connect (and for PLAIN log in) again when the server closed
+        // the kept connection; a closed connection is the finding, not something to repair.
+        if isOpen && peerClosed() {
+            isOpen = false
+            closed = true
+            throw IMAPClosedConnection.error(endpoint: connection.endpoint, unanswered: nil, completed: lastCompleted, cause: nil)
+        }
         sink.reset()
         let first = easy.transcript.events.count
         log?.activity(isOpen ? "waiting for the reply to \(verb)" : "connecting to \(connection.endpoint)")
@@ -122,10 +132,19 @@ public final class IMAPSession {
         if !wasOpen || verb == "CAPABILITY" || verb == "LOGIN" {
             absorbCapabilities(timeline, loggedIn: wasOpen, explicit: verb == "CAPABILITY" ? sink.lines : [])
         }
+        let exchange = timeline.lastExchange(command: verb)
+        if wasOpen && (easy.long(CURLINFO_NUM_CONNECTS) ?? 0) > 0 {
+            // The old connection was gone and curl made a new one: the server closed it after our last step.
+            isOpen = false
+            closed = true
+            shutDown()
+            throw IMAPClosedConnection.error(endpoint: connection.endpoint, unanswered: nil, completed: lastCompleted, cause: nil)
+        }
+        if let completed = exchange.completed { lastCompleted = completed }
         guard outcome.ok || outcome.code == CURLE_QUOTE_ERROR else {
             isOpen = false
             closed = true
-            throw failure(outcome, timeline, wasOpen: wasOpen)
+            throw failure(outcome, timeline, wasOpen: wasOpen, verb: verb)
         }
         // libcurl drops the connection after any failed transfer, a NO included.
         isOpen = outcome.ok && !closing
@@ -186,7 +205,7 @@ public final class IMAPSession {
     }
 
     /// The error for a transfer that failed before the command's completion.
-    func failure(_ outcome: CurlOutcome, _ timeline: IMAPTimeline, wasOpen: Bool) -> CheckError {
+    func failure(_ outcome: CurlOutcome, _ timeline: IMAPTimeline, wasOpen: Bool, verb: String) -> CheckError {
         let endpoint = connection.endpoint
         switch outcome.code {
         case CURLE_LOGIN_DENIED:
@@ -201,15 +220,34 @@ public final class IMAPSession {
             return .critical("STARTTLS not offered by \(endpoint)")
         case CURLE_WEIRD_SERVER_REPLY where greeting.uppercased().hasPrefix("* BYE"):
             return .critical("\(endpoint) refused the session: \(greeting.dropFirst(2))")
+        case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING:
+            let exchange = timeline.lastExchange(command: verb)
+            // Before the greeting curl has sent nothing: no step to name, curl's words say it.
+            guard greeting.isEmpty == false || exchange.unanswered != nil else { break }
+            return IMAPClosedConnection.error(endpoint: endpoint, unanswered: exchange.unanswered,
+                                              completed: exchange.completed ?? lastCompleted, cause: outcome.message)
         case CURLE_OPERATION_TIMEDOUT where !wasOpen && !greeting.isEmpty && !greeting.hasPrefix("* "),
              CURLE_WEIRD_SERVER_REPLY where !wasOpen && !greeting.isEmpty && !greeting.hasPrefix("* "):
             // libcurl waits for a line it understands; garbage only ends with the timeout.
             return .critical("unexpected greeting from \(endpoint) (not IMAP): \(greeting.prefix(80))")
         default:
-            return CurlErrors.error(outcome, endpoint: endpoint, deadline: deadline,
-                                    pending: timeline.pending(implicitTLS: connection.tls == .implicit),
-                                    serverReply: timeline.events.last(where: { $0.direction == .received })?.line)
+            break
         }
+        return CurlErrors.error(outcome, endpoint: endpoint, deadline: deadline,
+                                pending: timeline.pending(implicitTLS: connection.tls == .implicit),
+                                serverReply: timeline.events.last(where: { $0.direction == .received })?.line)
+    }
+
+    /// True when the server has closed the kept connection (readable, and a peek reads nothing).
+    func peerClosed() -> Bool {
+        let fd = IMAPWireSocket.active(easy.handle)
+        guard fd >= 0 else { return false }
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&entry, 1, 0) > 0 else { return false }
+        if entry.revents & Int16(POLLHUP | POLLERR) != 0 { return true }
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
     }
 
     func loginFailed(_ text: String) -> CheckError {
