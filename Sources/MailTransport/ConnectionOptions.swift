@@ -93,6 +93,7 @@ public struct ConnectionOptions: Sendable {
             // Connect to -H while the URL (and so SNI and verification) carries the SNI name.
             let target = host.contains(":") ? "[\(host)]" : host
             try easy.set(CURLOPT_CONNECT_TO, list: ["\(urlHost):\(port):\(target):\(port)"])
+            easy.transcript.peerName = host
         }
         if tls == .startTLS { try easy.set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue)) }
         guard tls != .plain else { return }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CLibcurl
 import CheckKit
 
@@ -18,6 +21,11 @@ public final class IMAPSession {
     /// The login succeeded at some point (the connection may have closed since).
     public private(set) var loggedIn = false
     var closed = false
+    /// The server's untagged BYE, once it sent one outside LOGOUT.
+    var byeText: String?
+    /// The last command the server answered (`LOGIN`, `AUTHENTICATE PLAIN`, `STATUS`), for
+    /// naming the step after which a connection was closed.
+    var lastCompleted: String?
     /// resolve, connect, tls, banner, capability, login: each phase's own seconds.
     public private(set) var connectPhases: [(name: String, seconds: Double)] = []
     /// The greeting line (`* OK [CAPABILITY ...] Dovecot ready.`).
@@ -54,6 +62,7 @@ public final class IMAPSession {
     /// Runs one command (`EXAMINE "INBOX"`), connecting and logging in first if needed.
     /// A NO or BAD completion is returned; a failed connection, TLS or login throws.
     public func run(_ command: String) throws(CheckError) -> IMAPReply {
+        if let byeText { throw .critical("\(connection.endpoint) closed the connection: \(byeText)") }
         guard !closed else { throw .unknown("IMAP connection to \(connection.endpoint) already closed") }
         if !isOpen && login.mechanism == .login {
             guard let user = IMAPSyntax.quoted(login.user), let password = IMAPSyntax.quoted(login.password) else {
@@ -93,10 +102,19 @@ public final class IMAPSession {
     func perform(_ command: String, verb: String, closing: Bool = false) throws(CheckError) -> IMAPReply {
         // libcurl URL-decodes a custom request: a literal % must travel as %25.
         try easy.set(CURLOPT_CUSTOMREQUEST, command.replacingPercent())
-        try easy.set(CURLOPT_FORBID_REUSE, closing ? 1 : 0)
+        // Kept even for LOGOUT: a connection curl closes itself gets a LOGOUT of curl's own,
+        // after the server's BYE. `shutDown()` ends it instead.
+        try easy.set(CURLOPT_FORBID_REUSE, 0)
         try connection.applyTimeouts(to: easy, deadline: deadline)
         // The wait for a reply while disconnecting (LOGOUT) is bounded by this, not by the timeout.
         try easy.set(CURLOPT_SERVER_RESPONSE_TIMEOUT, max(1, Int(deadline.remaining.rounded(.up))))
+        // libcurl would silently connect (and for PLAIN log in) again when the server closed
+        // the kept connection; a closed connection is the finding, not something to repair.
+        if isOpen && peerClosed() {
+            isOpen = false
+            closed = true
+            throw IMAPClosedConnection.error(endpoint: connection.endpoint, unanswered: nil, completed: lastCompleted, cause: nil)
+        }
         sink.reset()
         let first = easy.transcript.events.count
         log?.activity(isOpen ? "waiting for the reply to \(verb)" : "connecting to \(connection.endpoint)")
@@ -114,10 +132,19 @@ public final class IMAPSession {
         if !wasOpen || verb == "CAPABILITY" || verb == "LOGIN" {
             absorbCapabilities(timeline, loggedIn: wasOpen, explicit: verb == "CAPABILITY" ? sink.lines : [])
         }
+        let exchange = timeline.lastExchange(command: verb)
+        if wasOpen && (easy.long(CURLINFO_NUM_CONNECTS) ?? 0) > 0 {
+            // The old connection was gone and curl made a new one: the server closed it after our last step.
+            isOpen = false
+            closed = true
+            shutDown()
+            throw IMAPClosedConnection.error(endpoint: connection.endpoint, unanswered: nil, completed: lastCompleted, cause: nil)
+        }
+        if let completed = exchange.completed { lastCompleted = completed }
         guard outcome.ok || outcome.code == CURLE_QUOTE_ERROR else {
             isOpen = false
             closed = true
-            throw failure(outcome, timeline, wasOpen: wasOpen)
+            throw failure(outcome, timeline, wasOpen: wasOpen, verb: verb)
         }
         if !wasOpen, login.mechanism == .plain, let problem = Self.unprovenLogin(timeline, endpoint: connection.endpoint) {
             isOpen = false
@@ -127,6 +154,14 @@ public final class IMAPSession {
         // libcurl drops the connection after any failed transfer, a NO included.
         isOpen = outcome.ok && !closing
         closed = !isOpen
+        if closing { shutDown() }
+        // A BYE outside LOGOUT (shutdown, idle timeout): the server is gone, nothing more may be sent.
+        if !closing, let bye = sink.lines.first(where: { $0.uppercased().hasPrefix("BYE") }) {
+            byeText = bye
+            isOpen = false
+            closed = true
+            shutDown()
+        }
         var status = IMAPReply.Status.ok
         var text = ""
         var seconds = wall
@@ -144,6 +179,13 @@ public final class IMAPSession {
         if verb != "LOGIN" || status == .ok { loggedIn = true }
         return IMAPReply(command: Self.describe(command), status: status, text: text,
                          untagged: sink.lines, seconds: seconds)
+    }
+
+    /// Shuts the connection's socket, so that the LOGOUT libcurl sends when it frees a kept
+    /// connection fails at once instead of following the server's BYE.
+    func shutDown() {
+        let fd = IMAPWireSocket.active(easy.handle)
+        if fd >= 0 { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
     func absorbConnection(_ timeline: IMAPTimeline) {
@@ -168,7 +210,7 @@ public final class IMAPSession {
     }
 
     /// The error for a transfer that failed before the command's completion.
-    func failure(_ outcome: CurlOutcome, _ timeline: IMAPTimeline, wasOpen: Bool) -> CheckError {
+    func failure(_ outcome: CurlOutcome, _ timeline: IMAPTimeline, wasOpen: Bool, verb: String) -> CheckError {
         let endpoint = connection.endpoint
         switch outcome.code {
         case CURLE_LOGIN_DENIED:
@@ -183,15 +225,34 @@ public final class IMAPSession {
             return .critical("STARTTLS not offered by \(endpoint)")
         case CURLE_WEIRD_SERVER_REPLY where greeting.uppercased().hasPrefix("* BYE"):
             return .critical("\(endpoint) refused the session: \(greeting.dropFirst(2))")
+        case CURLE_RECV_ERROR, CURLE_SEND_ERROR, CURLE_GOT_NOTHING:
+            let exchange = timeline.lastExchange(command: verb)
+            // Before the greeting curl has sent nothing: no step to name, curl's words say it.
+            guard greeting.isEmpty == false || exchange.unanswered != nil else { break }
+            return IMAPClosedConnection.error(endpoint: endpoint, unanswered: exchange.unanswered,
+                                              completed: exchange.completed ?? lastCompleted, cause: outcome.message)
         case CURLE_OPERATION_TIMEDOUT where !wasOpen && !greeting.isEmpty && !greeting.hasPrefix("* "),
              CURLE_WEIRD_SERVER_REPLY where !wasOpen && !greeting.isEmpty && !greeting.hasPrefix("* "):
             // libcurl waits for a line it understands; garbage only ends with the timeout.
             return .critical("unexpected greeting from \(endpoint) (not IMAP): \(greeting.prefix(80))")
         default:
-            return CurlErrors.error(outcome, endpoint: endpoint, deadline: deadline,
-                                    pending: timeline.pending(implicitTLS: connection.tls == .implicit),
-                                    serverReply: timeline.events.last(where: { $0.direction == .received })?.line)
+            break
         }
+        return CurlErrors.error(outcome, endpoint: endpoint, deadline: deadline,
+                                pending: timeline.pending(implicitTLS: connection.tls == .implicit),
+                                serverReply: timeline.events.last(where: { $0.direction == .received })?.line)
+    }
+
+    /// True when the server has closed the kept connection (readable, and a peek reads nothing).
+    func peerClosed() -> Bool {
+        let fd = IMAPWireSocket.active(easy.handle)
+        guard fd >= 0 else { return false }
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&entry, 1, 0) > 0 else { return false }
+        if entry.revents & Int16(POLLHUP | POLLERR) != 0 { return true }
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
     }
 
     /// libcurl skips AUTHENTICATE when the server greets PREAUTH: a login asked for counts only

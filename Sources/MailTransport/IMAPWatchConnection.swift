@@ -53,6 +53,7 @@ public final class IMAPWatchConnection {
         }
         guard outcome.ok else { throw Self.failure(outcome, timeline, offered: offered, connection: connection, login: login, deadline: deadline) }
         open = true
+        lastCompleted = timeline.lastExchange().completed
         socket = IMAPWireSocket.active(easy.handle)
         connectPhases = timeline.connectPhases(resolved: easy.seconds(CURLINFO_NAMELOOKUP_TIME_T), implicitTLS: connection.tls == .implicit)
         tlsSession = timeline.tlsSession
@@ -89,6 +90,8 @@ public final class IMAPWatchConnection {
     /// a broken connection or the deadline throws.
     public func command(_ text: String) throws(CheckError) -> IMAPWireReply {
         let tag = try send(text)
+        awaiting = IMAPClosedConnection.name(Substring(IMAPSession.describe(text)))
+        defer { awaiting = nil }
         let sentAt = Deadline.now()
         let verb = Self.verb(text)
         setActivity("waiting for the reply to \(verb) from IMAP \(connection.endpoint)")
@@ -103,6 +106,7 @@ public final class IMAPWatchConnection {
             } else if line.text.hasPrefix(tag + " ") {
                 let words = line.text.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
                 let status = words.count > 1 ? (IMAPReply.Status(rawValue: words[1].uppercased()) ?? .bad) : .bad
+                lastCompleted = awaiting
                 return IMAPWireReply(command: IMAPSession.describe(text), status: status,
                                      text: words.count > 2 ? String(words[2]) : "", untagged: untagged,
                                      sentAt: sentAt, completedAt: line.receivedAt)
@@ -129,18 +133,27 @@ public final class IMAPWatchConnection {
     public func startIdle() throws(CheckError) -> Bool {
         let tag = try send("IDLE")
         idleTag = tag
+        earlyIdleLines = []
         while true {
             let line = try readRequired(pending: "waiting for IDLE to start")
             if line.text.hasPrefix("+") { return true }
             if line.text.hasPrefix(tag + " ") { idleTag = nil; return false }
+            // A server may announce new mail before its go-ahead (`* 4 EXISTS`, then `+ idling`):
+            // kept for idleWait, or the wait would sleep through news it already has.
+            if line.text.hasPrefix("* "), earlyIdleLines.count < 1000 {
+                earlyIdleLines.append(IMAPWireLine(text: String(line.text.dropFirst(2)), literals: line.literals, receivedAt: line.receivedAt))
+            }
         }
     }
     var idleTag: String?
+    var earlyIdleLines: [IMAPWireLine] = []
 
     /// While idling: the untagged lines that arrive before `until`, returning early after one
     /// that `stop` accepts (say `n EXISTS`).
     public func idleWait(until: Double, stop: (String) -> Bool) throws(CheckError) -> [IMAPWireLine] {
-        var lines: [IMAPWireLine] = []
+        var lines = earlyIdleLines
+        earlyIdleLines = []
+        if lines.contains(where: { stop($0.text) }) { return lines }
         let end = min(until, Deadline.now() + deadline.remaining)
         setActivity("idling on IMAP \(connection.endpoint)")
         while let line = try readLine(until: end, pending: nil) {
@@ -174,7 +187,8 @@ public final class IMAPWatchConnection {
 
     /// LOGOUT when there is time for it, then closes. Never throws: the measurement is done by then.
     public func logout() {
-        guard open else { return }
+        // After the server's BYE nothing more is sent, not even LOGOUT.
+        guard open, byeText == nil else { close(); return }
         if deadline.remaining > 0.05 { _ = try? command("LOGOUT") }
         close()
     }
@@ -197,6 +211,10 @@ public final class IMAPWatchConnection {
 
     func write(_ text: String, shown: String) throws(CheckError) {
         guard open else { throw .unknown("IMAP connection to \(connection.endpoint) already closed") }
+        if let byeText {
+            close()
+            throw .critical("IMAP: \(connection.endpoint) closed the connection: \(byeText)")
+        }
         if (log?.verbosity ?? 0) >= 3 {
             log?.log(3, "imap > [\(NumberFormat.decimal(deadline.elapsed, fractionDigits: 4))] \(shown)")
         } else {
@@ -263,6 +281,16 @@ public final class IMAPWatchConnection {
         }
     }
     var byeText: String?
+    /// The command whose reply is awaited, and the last one answered (`LOGIN`, `UID FETCH`),
+    /// for naming the step after which the server closed the connection.
+    var awaiting: String?
+    var lastCompleted: String?
+
+    /// `IMAP: HOST closed the connection after LOGIN`: the step named as for libcurl's transfers.
+    func closedError(cause: String?) -> CheckError {
+        let error = IMAPClosedConnection.error(endpoint: connection.endpoint, unanswered: awaiting, completed: lastCompleted, cause: cause)
+        return CheckError(error.status, "IMAP: " + error.message, detail: error.detail)
+    }
 
     /// The error for a connection that stopped working, naming what the run waited for.
     func broken(_ error: IMAPWireError, pending: String? = nil) -> CheckError {
@@ -276,7 +304,10 @@ public final class IMAPWatchConnection {
             return .critical("IMAP: \(endpoint) sent a line longer than \(buffer.limit) bytes (\(pending ?? "waiting"))")
         case .closed:
             if let byeText { return .critical("IMAP: \(endpoint) closed the connection: \(byeText)") }
-            return .critical("IMAP: \(endpoint) closed the connection\(wasOpen ? "" : " earlier") (\(pending ?? "waiting"))")
+            guard wasOpen else { return .critical("IMAP: \(endpoint) closed the connection earlier (\(pending ?? "waiting"))") }
+            return closedError(cause: nil)
+        case .failed(let code) where code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR || code == CURLE_GOT_NOTHING:
+            return closedError(cause: String(cString: mc_easy_strerror(code)))
         case .failed(let code):
             return .critical("IMAP: connection to \(endpoint) broken: \(String(cString: mc_easy_strerror(code)))")
         }

@@ -21,6 +21,9 @@ extension IMAPWatchConnection {
                 if text.hasPrefix("NO ") || text.hasPrefix("BAD ") { text = String(text.split(separator: " ", maxSplits: 1).last ?? "") }
                 error = .critical("login failed for \(login.user): \(text)")
             }
+        case CURLE_RECV_ERROR where !greeting.isEmpty, CURLE_SEND_ERROR where !greeting.isEmpty, CURLE_GOT_NOTHING where !greeting.isEmpty:
+            let exchange = timeline.lastExchange()
+            error = IMAPClosedConnection.error(endpoint: endpoint, unanswered: exchange.unanswered, completed: exchange.completed, cause: outcome.message)
         case CURLE_USE_SSL_FAILED where !offered.contains("STARTTLS"):
             error = .critical("STARTTLS not offered by \(endpoint)")
         case CURLE_WEIRD_SERVER_REPLY where greeting.uppercased().hasPrefix("* BYE"):

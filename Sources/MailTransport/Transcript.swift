@@ -18,6 +18,8 @@ public final class Transcript {
     public private(set) var events: [Event] = []
     var start: Double = Deadline.now()
     let redact: @Sendable (String) -> String
+    /// The host curl connects to when it cannot name it itself (CURLOPT_CONNECT_TO).
+    var peerName: String?
     static let maxEvents = 4000
 
     init(redact: @escaping @Sendable (String) -> String) { self.redact = redact }
@@ -36,9 +38,24 @@ public final class Transcript {
         for piece in bytes.prefix(4096).split(whereSeparator: { $0 == 10 || $0 == 13 }) where events.count < Transcript.maxEvents {
             // A server's bytes are shown as sent: invalid UTF-8 and control, bidi and zero-width
             // code points escaped (SafeText), never silently replaced.
-            let line = String(SafeText.decode(piece.prefix(512)).prefix(512))
+            var line = String(SafeText.decode(piece.prefix(512)).prefix(512))
+            if direction == .info { line = Self.namingPeer(line, peer: peerName) }
             events.append(Event(time: now, direction: direction, line: direction == .sent ? redact(line) : line))
         }
+    }
+
+    /// libcurl 7.88 names the host `(nil)` in its notes (`Connected to (nil) (127.0.0.1) port
+    /// 993`, `Connection #0 to host (nil) left intact`) when CURLOPT_CONNECT_TO picked the
+    /// address (--sni): `peer` (the -H host) takes its place, or, unknown, the address alone stays.
+    static func namingPeer(_ line: String, peer: String?) -> String {
+        guard line.contains("(nil)") else { return line }
+        if let peer { return line.replacing("(nil)", with: peer) }
+        let broken = "Connected to (nil) ("
+        if line.hasPrefix(broken) {
+            let rest = line.dropFirst(broken.count)
+            if let close = rest.firstIndex(of: ")") { return "Connected to \(rest[..<close])\(rest[rest.index(after: close)...])" }
+        }
+        return line.replacing(" (nil)", with: "")
     }
 
     /// Lines received, in order.

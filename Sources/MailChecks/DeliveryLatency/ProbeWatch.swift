@@ -6,8 +6,10 @@ import MailTransport
 
 /// Waits for the probe to become visible in the mailbox and says when it did.
 ///
-/// Each look is one `UID SEARCH UID n:* HEADER X-Mailcheck-Probe TOKEN` (the search makes the
-/// server sync the mailbox first). Looks start 2 ms apart and then come at a tenth of the time
+/// Each look is a NOOP and then one `UID SEARCH UID n:* HEADER X-Mailcheck-Probe TOKEN`. The
+/// NOOP is the server's chance to take in new mail (RFC 3501 6.1.2): Dovecot syncs the mailbox
+/// for a search anyway, but Courier-IMAP and others show a session new messages only after a
+/// NOOP, CHECK or IDLE, so searches alone would never see the probe. Looks start 2 ms apart and then come at a tenth of the time
 /// waited so far (at most 1 s apart), so the latency is known to about 10 % or 2 ms. Once the
 /// pauses are a quarter second or longer and the server has IDLE, the check idles in them,
 /// and a new message ends the pause at once. IDLE alone is not enough: Dovecot holds IDLE
@@ -40,12 +42,16 @@ struct ProbeWatch {
         var idled = false
         context.activity("waiting for the probe in \(mailbox.folder)")
         while true {
+            let noop = try mailbox.imap.command("NOOP")
+            // A NOOP refused is odd but harmless: the search still looks.
+            if noop.status != .ok { context.log(2, "watch: NOOP answered \(noop.completion)") }
             let reply = try mailbox.imap.command(search)
             looks += 1
             guard reply.status == .ok else {
                 throw .critical("IMAP: cannot search \(mailbox.folder) for the probe: \(reply.completion)")
             }
-            let lookedAt = (reply.sentAt + reply.completedAt) / 2
+            // The look spans the NOOP (where new mail may become visible) and the search.
+            let lookedAt = (noop.sentAt + reply.completedAt) / 2
             let uids = ProbeMailbox.searchResults(reply)
             if !uids.isEmpty {
                 context.log(2, "watch: look \(looks) found UID \(ProbeMailbox.uidSet(uids))")
