@@ -32,7 +32,11 @@ POP3S_PORT=10995
 
 DOMAIN=example.test
 DEFERRED_DOMAIN=deferred.test
-USERS=(alice bob carol)
+# dave's mailbox belongs to the load tests and erin's to the connection-limit test: no other
+# test touches them. IMAP allows IMAP_MAX_CONNECTIONS sessions per user and IP (a burst of the
+# load tests stays below it; the limit test holds that many of erin's sessions open).
+USERS=(alice bob carol dave erin)
+IMAP_MAX_CONNECTIONS=40
 CAROL_QUOTA_KB=1024       # carol's storage quota (Dovecot's "k" is KiB)
 SHORTCERT_DAYS=5
 START_TIMEOUT=20          # seconds to wait for every banner after starting
@@ -380,6 +384,8 @@ recipient_delimiter = +
 
 mail_plugins = \$mail_plugins quota
 protocol imap {
+  # Per user and IP; a userdb field cannot override it (the check runs before userdb settings apply).
+  mail_max_userip_connections = $IMAP_MAX_CONNECTIONS
   mail_plugins = \$mail_plugins imap_quota
 }
 # Unlimited by default (storage=0); carol's limit comes from the passwd-file. Dovecot's
@@ -722,6 +728,7 @@ do_env() {
     kv "${U}_PASS_FILE" "$SECRETS/$u.pass"
   done
   kv CAROL_QUOTA_KB "$CAROL_QUOTA_KB"
+  kv IMAP_MAX_CONNECTIONS "$IMAP_MAX_CONNECTIONS"
   kv POSTFIX_CONFIG_DIR "$PF_CONF"
   kv POSTFIX_QUEUE_DIR "$PF_QUEUE"
   kv POSTFIX_LOG "$PF_LOG"
