@@ -32,10 +32,10 @@ make --no-print-directory install DESTDIR="$dest" PLUGINDIR=/slim MANDIR=/man SL
 if ./scripts/mailstack.sh status >/dev/null 2>&1; then
     eval "$(./scripts/mailstack.sh env)"
     set +e
-    out=$("$dest/slim/check_smtp" -H "$MAIL_HOST" -p "$SMTP_PORT" --starttls --cacert "$CA_CERT" --sni "$TLS_SERVER_NAME" -vv); rc=$?
+    out=$("$dest/slim/check_smtp_session" -H "$MAIL_HOST" -p "$SMTP_PORT" --starttls --cacert "$CA_CERT" --sni "$TLS_SERVER_NAME" -vv); rc=$?
     set -e
     if [ "$rc" -ne 0 ] || ! grep -q "from $dest/slim/libmailcheck-curl.so" <<<"$out"; then
-        echo "FAIL: check_smtp with the slim libcurl: exit $rc"; echo "$out" | head -5; fail=1
+        echo "FAIL: check_smtp_session with the slim libcurl: exit $rc"; echo "$out" | head -5; fail=1
     fi
 fi
 n=$(echo $checks | wc -w)

@@ -20,11 +20,11 @@ run() {
 }
 
 echo "== MX: SMTP with STARTTLS, certificate verified against the test CA"
-run check_smtp -H "$MAIL_HOST" -p "$SMTP_PORT" --starttls --cacert "$CA_CERT" --sni "$TLS_SERVER_NAME" -w 1 -c 3 --cert-warning 30 --cert-critical 7
+run check_smtp_session -H "$MAIL_HOST" -p "$SMTP_PORT" --starttls --cacert "$CA_CERT" --sni "$TLS_SERVER_NAME" -w 1 -c 3 --cert-warning 30 --cert-critical 7
 echo "== Submission: STARTTLS and AUTH as a user"
-run check_smtp -H "$MAIL_HOST" -p "$SUBMISSION_PORT" --starttls --cacert "$CA_CERT" --sni "$TLS_SERVER_NAME" -U "$ALICE_USER" --password-file "$ALICE_PASS_FILE" -w 1 -c 3
+run check_smtp_session -H "$MAIL_HOST" -p "$SUBMISSION_PORT" --starttls --cacert "$CA_CERT" --sni "$TLS_SERVER_NAME" -U "$ALICE_USER" --password-file "$ALICE_PASS_FILE" -w 1 -c 3
 echo "== Submissions: implicit TLS"
-run check_smtp -H "$MAIL_HOST" -p "$SUBMISSIONS_PORT" --tls --cacert "$CA_CERT" --sni "$TLS_SERVER_NAME"
+run check_smtp_session -H "$MAIL_HOST" -p "$SUBMISSIONS_PORT" --tls --cacert "$CA_CERT" --sni "$TLS_SERVER_NAME"
 
 echo "== Mail store and /: how full, how fast they grow, when they will be full (first run: collecting)"
 DG_STATE="$bin/disk-growth-state"

@@ -9,7 +9,7 @@ public enum CheckKind: Sendable {
 /// A check: a value built from options that turns into a report. It never prints and never
 /// exits, so tests can run it in-process; `PluginRunner` does the printing.
 public protocol MonitoringCheck {
-    /// The executable name, `check_smtp`.
+    /// The executable name, `check_smtp_session`.
     static var programName: String { get }
     /// One sentence for `--help`.
     static var summary: String { get }
@@ -29,7 +29,7 @@ public protocol MonitoringCheck {
 }
 
 extension MonitoringCheck {
-    /// `SMTP` for `check_smtp`: the first word of the output.
+    /// `SMTP` for `check_smtp_session`: the first word of the output.
     public static var pluginName: String {
         let base = programName.hasPrefix("check_") ? String(programName.dropFirst(6)) : programName
         return base.uppercased()

@@ -16,8 +16,8 @@ public enum CheckRegistry {
         checks.first { $0.programName == name }
     }
 
-    /// Picks the check from the name the binary was invoked as (`check_smtp`), or from the
-    /// first argument when invoked as `mailcheck check_smtp ...`.
+    /// Picks the check from the name the binary was invoked as (`check_smtp_session`), or from the
+    /// first argument when invoked as `mailcheck check_smtp_session ...`.
     public static func main(_ argv: [String]) -> Never {
         let invoked = argv.first.map { String($0.split(separator: "/").last ?? "") } ?? ""
         var arguments = Array(argv.dropFirst())

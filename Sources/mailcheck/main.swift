@@ -1,4 +1,4 @@
-// The multi-call executable: `check_smtp` (a symlink) runs the SMTP check, and so on.
+// The multi-call executable: `check_smtp_session` (a symlink) runs the SMTP check, and so on.
 import MailChecks
 
 CheckRegistry.main(CommandLine.arguments)

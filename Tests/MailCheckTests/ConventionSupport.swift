@@ -172,7 +172,7 @@ enum Shipped {
         }
     }
 
-    /// The check a command line runs (`.../check_smtp ...`), if one of `checks`.
+    /// The check a command line runs (`.../check_smtp_session ...`), if one of `checks`.
     static func program(of line: String, among checks: [String]) -> String? {
         guard let first = line.split(separator: " ").first else { return nil }
         let base = first.split(separator: "/").last.map(String.init) ?? ""

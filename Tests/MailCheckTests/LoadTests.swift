@@ -47,7 +47,7 @@ import Glibc
         var lines: [(String, [String])] = []
         for i in 0..<100 {
             switch i % 3 {
-            case 0: lines.append(("check_smtp", ["-H", host, "-p", MailStack["SUBMISSION_PORT"], "-t", "20"] + tls + Self.login(.alice)))
+            case 0: lines.append(("check_smtp_session", ["-H", host, "-p", MailStack["SUBMISSION_PORT"], "-t", "20"] + tls + Self.login(.alice)))
             case 1: lines.append(("check_imap_login", ["-H", host, "-p", MailStack["IMAP_PORT"], "-t", "20"] + tls + Self.login(Self.dave)))
             default: lines.append(("check_pop3_login", ["-H", host, "-p", MailStack["POP3_PORT"], "-t", "20"] + Self.login(Self.dave)))
             }

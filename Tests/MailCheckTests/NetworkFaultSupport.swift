@@ -3,7 +3,7 @@ import Testing
 
 /// One broken server and the check that meets it.
 struct NetworkFault: Sendable, CustomTestStringConvertible {
-    /// `check_smtp`, `check_imap_login` or `check_pop3_login`.
+    /// `check_smtp_session`, `check_imap_login` or `check_pop3_login`.
     let check: String
     let what: String
     let script: FaultScript
@@ -25,7 +25,7 @@ enum NetworkFaultRun {
     /// The arguments every run of `check` gets against `port`.
     static func arguments(_ check: String, port: Int, timeout: Double = timeout) -> [String] {
         var out = ["-H", "127.0.0.1", "-p", "\(port)", "-t", NumberFormatting.plain(timeout)]
-        if check != "check_smtp" { out += ["-U", "u", "-P", "p"] }
+        if check != "check_smtp_session" { out += ["-U", "u", "-P", "p"] }
         return out
     }
 

@@ -8,7 +8,7 @@ import Testing
 @Suite struct NetworkFaultTLSTests {
     /// The "ready" answer to STARTTLS and, in the same packet, lines meant for after the handshake.
     static let injected: [NetworkFault] = [
-        NetworkFault(check: "check_smtp", what: "250 AUTH PLAIN behind 220 ready",
+        NetworkFault(check: "check_smtp_session", what: "250 AUTH PLAIN behind 220 ready",
                      script: .smtp { $0 == "STARTTLS" ? [.text("220 ready\r\n250-injected.example\r\n250 AUTH PLAIN\r\n"), .readRaw, .close] : nil },
                      extra: ["--starttls", "--insecure", "--require-extension", "AUTH"]),
         NetworkFault(check: "check_imap_login", what: "CAPABILITY behind OK begin TLS",
@@ -30,7 +30,7 @@ import Testing
 
     /// The same lines a moment after the answer (a separate packet): they are TLS garbage then.
     @Test func plaintextAfterTheStartTLSAnswerFailsTheHandshake() throws {
-        let fault = NetworkFault(check: "check_smtp", what: "late injection",
+        let fault = NetworkFault(check: "check_smtp_session", what: "late injection",
                                  script: .smtp { $0 == "STARTTLS" ? [.text("220 ready\r\n"), .sleep(0.05), .text("250 AUTH PLAIN\r\n"), .hold] : nil },
                                  extra: ["--starttls", "--insecure", "--require-extension", "AUTH"], says: ["TLS"])
         let run = try NetworkFaultRun.expectHandled(fault)
@@ -43,7 +43,7 @@ import Testing
         ("future", "localhost", "certificate is not yet valid"),
     ]
 
-    @Test(arguments: ["check_smtp", "check_imap_login", "check_pop3_login"])
+    @Test(arguments: ["check_smtp_session", "check_imap_login", "check_pop3_login"])
     func wrongCertificatesAreCriticalNamingTheProblem(check: String) throws {
         let dir = try #require(FaultCertificates.dir, "openssl could not make the test certificates")
         for (name, sni, cause) in Self.certificates {
@@ -59,10 +59,10 @@ import Testing
     /// slowly: the total time says so (WARNING with -w 1), never a timeout.
     @Test func drippingThatEndsWithinTheTimeoutIsSlowNotBroken() throws {
         let server = try FakeServer(.script(.smtp(banner: [.text("220 fake.example ESMTP"), .drip(Array("\r\n".utf8), every: 1)])))
-        let (run, kib) = try NetworkFaultRun.run("check_smtp", NetworkFaultRun.arguments("check_smtp", port: server.port, timeout: 4) + ["-w", "1", "-c", "3.5"])
+        let (run, kib) = try NetworkFaultRun.run("check_smtp_session", NetworkFaultRun.arguments("check_smtp_session", port: server.port, timeout: 4) + ["-w", "1", "-c", "3.5"])
         expectWellFormed(run)
         #expect(run.code == 1, "\(run)")
-        #expect(run.status.hasPrefix("SMTP WARNING - 127.0.0.1:\(server.port) answered in "), "\(run)")
+        #expect(run.status.hasPrefix("SMTP_SESSION WARNING - 127.0.0.1:\(server.port) answered in "), "\(run)")
         #expect((run.metric("time") ?? 0) >= 0.9 && (run.metric("time") ?? 9) < 3.5, "\(run)")
         #expect(run.seconds < 4.5)
         #expect(kib < NetworkFaultRun.rssLimitKiB)

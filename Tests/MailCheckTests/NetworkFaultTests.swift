@@ -1,41 +1,41 @@
 import Foundation
 import Testing
 
-/// check_smtp, check_imap_login and check_pop3_login against servers that break in the middle
+/// check_smtp_session, check_imap_login and check_pop3_login against servers that break in the middle
 /// of things: closed or reset inside a reply, a multi-line answer, a literal or a TLS handshake;
 /// dripping bytes; a 100 MB line; garbage after a good first reply; a TLS alert. Every run must
 /// end 1-3 with a clear first line, within -t plus 0.5 s, nothing on stderr, bounded memory.
 @Suite struct NetworkFaultTests {
     static let smtpFaults: [NetworkFault] = [
-        NetworkFault(check: "check_smtp", what: "close inside the banner",
+        NetworkFault(check: "check_smtp_session", what: "close inside the banner",
                      script: .smtp(banner: [.text("220 fake.exa"), .close])),
-        NetworkFault(check: "check_smtp", what: "close inside the EHLO reply",
+        NetworkFault(check: "check_smtp_session", what: "close inside the EHLO reply",
                      script: .smtp { $0 == "EHLO" ? [.text("250-fake.exa"), .close] : nil }),
-        NetworkFault(check: "check_smtp", what: "reset inside the EHLO reply",
+        NetworkFault(check: "check_smtp_session", what: "reset inside the EHLO reply",
                      script: .smtp { $0 == "EHLO" ? [.text("250-fake.exa"), .reset] : nil }),
-        NetworkFault(check: "check_smtp", what: "close between EHLO 250- lines",
+        NetworkFault(check: "check_smtp_session", what: "close between EHLO 250- lines",
                      script: .smtp { $0 == "EHLO" ? [.text("250-fake.example\r\n250-PIPELINING\r\n"), .close] : nil }),
-        NetworkFault(check: "check_smtp", what: "reset between EHLO 250- lines",
+        NetworkFault(check: "check_smtp_session", what: "reset between EHLO 250- lines",
                      script: .smtp { $0 == "EHLO" ? [.text("250-fake.example\r\n250-PIPELINING\r\n"), .reset] : nil }),
-        NetworkFault(check: "check_smtp", what: "close after the ClientHello (STARTTLS)",
+        NetworkFault(check: "check_smtp_session", what: "close after the ClientHello (STARTTLS)",
                      script: .smtp { $0 == "STARTTLS" ? [.text("220 ready\r\n"), .readRaw, .close] : nil },
                      extra: ["--starttls"], says: ["TLS"]),
-        NetworkFault(check: "check_smtp", what: "reset after the ClientHello (STARTTLS)",
+        NetworkFault(check: "check_smtp_session", what: "reset after the ClientHello (STARTTLS)",
                      script: .smtp { $0 == "STARTTLS" ? [.text("220 ready\r\n"), .readRaw, .reset] : nil },
                      extra: ["--starttls"], says: ["TLS"]),
-        NetworkFault(check: "check_smtp", what: "reset after the ClientHello (implicit TLS)",
+        NetworkFault(check: "check_smtp_session", what: "reset after the ClientHello (implicit TLS)",
                      script: .smtp(banner: [.readRaw, .reset]), extra: ["--tls"], says: ["TLS"]),
-        NetworkFault(check: "check_smtp", what: "TLS alert (implicit TLS)",
+        NetworkFault(check: "check_smtp_session", what: "TLS alert (implicit TLS)",
                      script: .smtp(banner: [.readRaw, .send(NetworkFaultRun.alert), .hold]), extra: ["--tls"], says: ["TLS"]),
-        NetworkFault(check: "check_smtp", what: "TLS alert after STARTTLS",
+        NetworkFault(check: "check_smtp_session", what: "TLS alert after STARTTLS",
                      script: .smtp { $0 == "STARTTLS" ? [.text("220 ready\r\n"), .readRaw, .send(NetworkFaultRun.alert), .hold] : nil },
                      extra: ["--starttls"], says: ["TLS"]),
-        NetworkFault(check: "check_smtp", what: "one byte a second past -t",
+        NetworkFault(check: "check_smtp_session", what: "one byte a second past -t",
                      script: .smtp(banner: [.drip(Array("220 fake.example ESMTP\r\n".utf8), every: 1)]),
                      says: ["within 2 s"]),
-        NetworkFault(check: "check_smtp", what: "garbage after a good banner",
+        NetworkFault(check: "check_smtp_session", what: "garbage after a good banner",
                      script: .smtp { $0 == "EHLO" ? [.garbage(4096), .hold] : nil }),
-        NetworkFault(check: "check_smtp", what: "100 MB EHLO line",
+        NetworkFault(check: "check_smtp_session", what: "100 MB EHLO line",
                      script: .smtp { $0 == "EHLO" ? [.text("250-"), .stream(100 << 20), .text("\r\n250 OK\r\n"), .hold] : nil }),
     ]
 

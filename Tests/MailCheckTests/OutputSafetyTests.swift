@@ -38,7 +38,7 @@ import Testing
     @Test func smtpBannerIsEscapedAndBounded() throws {
         let banner = Array("554 ".utf8) + Self.hostile + [0x1B, 0x5B, 0x32, 0x4A, 0xFE] + Array(repeating: UInt8(ascii: "z"), count: 3000) + Array("\r\n".utf8)
         let server = try FakeServer(.send(banner))
-        let run = try Plugin.run("check_smtp", ["-H", "127.0.0.1", "-p", "\(server.port)", "-t", "3", "-v"])
+        let run = try Plugin.run("check_smtp_session", ["-H", "127.0.0.1", "-p", "\(server.port)", "-t", "3", "-v"])
         expectSafe(run)
         #expect(run.code == 2, "\(run)")
         let first = run.stdout.split(separator: "\n").first ?? ""
@@ -52,10 +52,10 @@ import Testing
         expectSafe(run)
         #expect(run.code == 3)
         #expect(run.status == "DELIVERY_LATENCY UNKNOWN - invalid value 'x\\x0D\\x0ABcc: evil@example.net' for --check-name: 1-40 letters, digits, '.', '_' or '-'", "\(run)")
-        let smtp = try Plugin.run("check_smtp", ["-H", "127.0.0.1", "-w", "1\u{202E}0"])
+        let smtp = try Plugin.run("check_smtp_session", ["-H", "127.0.0.1", "-w", "1\u{202E}0"])
         expectSafe(smtp)
         #expect(smtp.code == 3)
-        #expect(smtp.status.hasPrefix("SMTP UNKNOWN - invalid range '1\\u{202E}0' for -w/--warning"), "\(smtp)")
+        #expect(smtp.status.hasPrefix("SMTP_SESSION UNKNOWN - invalid range '1\\u{202E}0' for -w/--warning"), "\(smtp)")
     }
 
     @Test func fileNamesAreEscaped() throws {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// check_smtp end to end: the built binary against the real Postfix of the test stack.
+/// check_smtp_session end to end: the built binary against the real Postfix of the test stack.
 @Suite struct SMTPCheckTests {
     let host = MailStack.host
     let smtp = MailStack["SMTP_PORT"]
@@ -9,10 +9,10 @@ import Testing
     let submissions = MailStack["SUBMISSIONS_PORT"]
 
     @Test func plainConversationIsOKWithPhaseTimings() throws {
-        let run = try Plugin.run("check_smtp", ["-H", host, "-p", smtp])
+        let run = try Plugin.run("check_smtp_session", ["-H", host, "-p", smtp])
         expectWellFormed(run)
         #expect(run.code == 0)
-        #expect(run.status.hasPrefix("SMTP OK - \(host):\(smtp) answered in "))
+        #expect(run.status.hasPrefix("SMTP_SESSION OK - \(host):\(smtp) answered in "))
         for label in ["time", "time_connect", "time_banner", "time_ehlo"] {
             #expect(run.metric(label) != nil, "missing \(label): \(run)")
         }
@@ -21,7 +21,7 @@ import Testing
     }
 
     @Test func startTLSWithCAIsVerifiedAndReportsCertificateDays() throws {
-        let run = try Plugin.run("check_smtp", ["-H", host, "-p", smtp, "--starttls", "--cacert", MailStack.caCert, "--sni", "localhost"])
+        let run = try Plugin.run("check_smtp_session", ["-H", host, "-p", smtp, "--starttls", "--cacert", MailStack.caCert, "--sni", "localhost"])
         expectWellFormed(run)
         #expect(run.code == 0, "\(run)")
         #expect(run.status.contains(", STARTTLS, cert "))
@@ -30,22 +30,22 @@ import Testing
     }
 
     @Test func startTLSWithoutTheCAFailsVerification() throws {
-        let run = try Plugin.run("check_smtp", ["-H", host, "-p", smtp, "--starttls"])
+        let run = try Plugin.run("check_smtp_session", ["-H", host, "-p", smtp, "--starttls"])
         expectWellFormed(run)
         #expect(run.code == 2)
-        #expect(run.status.hasPrefix("SMTP CRITICAL - TLS with \(host):\(smtp) failed: "))
+        #expect(run.status.hasPrefix("SMTP_SESSION CRITICAL - TLS with \(host):\(smtp) failed: "))
         #expect(run.status.contains("certificate"))
     }
 
     @Test func insecureSkipsVerification() throws {
-        let run = try Plugin.run("check_smtp", ["-H", host, "-p", smtp, "--starttls", "--insecure"])
+        let run = try Plugin.run("check_smtp_session", ["-H", host, "-p", smtp, "--starttls", "--insecure"])
         expectWellFormed(run)
         #expect(run.code == 0, "\(run)")
     }
 
     @Test(arguments: ["PLAIN", "LOGIN"])
     func submissionWithAuth(mechanism: String) throws {
-        let run = try Plugin.run("check_smtp", ["-H", host, "-p", submission, "--starttls", "--cacert", MailStack.caCert,
+        let run = try Plugin.run("check_smtp_session", ["-H", host, "-p", submission, "--starttls", "--cacert", MailStack.caCert,
                                                 "--sni", "localhost", "-U", MailStack["ALICE_USER"],
                                                 "--password-file", MailStack["ALICE_PASS_FILE"], "--auth-mechanism", mechanism])
         expectWellFormed(run)
@@ -55,7 +55,7 @@ import Testing
     }
 
     @Test func implicitTLSOnSubmissions() throws {
-        let run = try Plugin.run("check_smtp", ["-H", host, "-p", submissions, "--tls", "--cacert", MailStack.caCert, "--sni", "localhost",
+        let run = try Plugin.run("check_smtp_session", ["-H", host, "-p", submissions, "--tls", "--cacert", MailStack.caCert, "--sni", "localhost",
                                                 "-U", MailStack["BOB_USER"], "--password-env", "SMTP_TEST_PASSWORD"],
                                  environment: ["SMTP_TEST_PASSWORD": try String(contentsOfFile: MailStack["BOB_PASS_FILE"], encoding: .utf8)])
         expectWellFormed(run)
@@ -65,56 +65,56 @@ import Testing
     }
 
     @Test func wrongPasswordIsCritical() throws {
-        let run = try Plugin.run("check_smtp", ["-H", host, "-p", submission, "--starttls", "--insecure",
+        let run = try Plugin.run("check_smtp_session", ["-H", host, "-p", submission, "--starttls", "--insecure",
                                                 "-U", MailStack["ALICE_USER"], "--password-env", "SMTP_TEST_PASSWORD"],
                                  environment: ["SMTP_TEST_PASSWORD": "wrong-password"])
         expectWellFormed(run)
         #expect(run.code == 2)
-        #expect(run.status.hasPrefix("SMTP CRITICAL - AUTH PLAIN failed for \(MailStack["ALICE_USER"]): 535"), "\(run)")
+        #expect(run.status.hasPrefix("SMTP_SESSION CRITICAL - AUTH PLAIN failed for \(MailStack["ALICE_USER"]): 535"), "\(run)")
         #expect(!run.stdout.contains("wrong-password"))
     }
 
     @Test func closedPortIsCritical() throws {
-        let run = try Plugin.run("check_smtp", ["-H", "127.0.0.1", "-p", "1"])
+        let run = try Plugin.run("check_smtp_session", ["-H", "127.0.0.1", "-p", "1"])
         expectWellFormed(run)
         #expect(run.code == 2)
-        #expect(run.status.hasPrefix("SMTP CRITICAL - cannot connect to 127.0.0.1:1: "))
+        #expect(run.status.hasPrefix("SMTP_SESSION CRITICAL - cannot connect to 127.0.0.1:1: "))
     }
 
     @Test func silentServerIsCriticalWithinTheTimeout() throws {
         let server = try FakeServer(.silent)
-        let run = try Plugin.run("check_smtp", ["-H", "127.0.0.1", "-p", "\(server.port)", "-t", "1"])
+        let run = try Plugin.run("check_smtp_session", ["-H", "127.0.0.1", "-p", "\(server.port)", "-t", "1"])
         expectWellFormed(run)
         #expect(run.code == 2)
-        #expect(run.status == "SMTP CRITICAL - no answer from 127.0.0.1:\(server.port) within 1 s (waiting for the banner)", "\(run)")
+        #expect(run.status == "SMTP_SESSION CRITICAL - no answer from 127.0.0.1:\(server.port) within 1 s (waiting for the banner)", "\(run)")
         #expect(run.seconds < 1.5)
     }
 
     @Test func timeoutStateCanBeOverridden() throws {
         let server = try FakeServer(.silent)
-        let run = try Plugin.run("check_smtp", ["-H", "127.0.0.1", "-p", "\(server.port)", "-t", "1:UNKNOWN"])
+        let run = try Plugin.run("check_smtp_session", ["-H", "127.0.0.1", "-p", "\(server.port)", "-t", "1:UNKNOWN"])
         expectWellFormed(run)
         #expect(run.code == 3)
-        #expect(run.status.hasPrefix("SMTP UNKNOWN - no answer from"))
+        #expect(run.status.hasPrefix("SMTP_SESSION UNKNOWN - no answer from"))
     }
 
     @Test func garbageBannerIsCritical() throws {
         let server = try FakeServer(.send(Array("HELLO this is not SMTP\r\n".utf8)))
-        let run = try Plugin.run("check_smtp", ["-H", "127.0.0.1", "-p", "\(server.port)", "-t", "2"])
+        let run = try Plugin.run("check_smtp_session", ["-H", "127.0.0.1", "-p", "\(server.port)", "-t", "2"])
         expectWellFormed(run)
         #expect(run.code == 2)
-        #expect(run.status.hasPrefix("SMTP CRITICAL - "))
+        #expect(run.status.hasPrefix("SMTP_SESSION CRITICAL - "))
     }
 
     @Test func endlessLineIsCriticalWithBoundedMemory() throws {
         let server = try FakeServer(.flood)
         let rss = NSTemporaryDirectory() + "rss-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: rss) }
-        let run = try Plugin.exec("/usr/bin/time", ["-o", rss, "-f", "%M", Plugin.binDir + "/check_smtp",
+        let run = try Plugin.exec("/usr/bin/time", ["-o", rss, "-f", "%M", Plugin.binDir + "/check_smtp_session",
                                                     "-H", "127.0.0.1", "-p", "\(server.port)", "-t", "2"])
         expectWellFormed(run)
         #expect(run.code == 2)
-        #expect(run.stdout.hasPrefix("SMTP CRITICAL - "), "\(run)")
+        #expect(run.stdout.hasPrefix("SMTP_SESSION CRITICAL - "), "\(run)")
         #expect(run.seconds < 2.6)
         let kib = peakKiB(rss)
         #expect(kib < 64 * 1024, "peak RSS \(kib) KiB")
@@ -122,47 +122,47 @@ import Testing
 
     @Test func serviceRefusedBannerIsCritical() throws {
         let server = try FakeServer(.send(Array("554 5.3.2 mx1 is not accepting mail\r\n".utf8)))
-        let run = try Plugin.run("check_smtp", ["-H", "127.0.0.1", "-p", "\(server.port)", "-t", "2"])
+        let run = try Plugin.run("check_smtp_session", ["-H", "127.0.0.1", "-p", "\(server.port)", "-t", "2"])
         expectWellFormed(run)
         #expect(run.code == 2)
         #expect(run.status.contains("554 5.3.2 mx1 is not accepting mail"), "\(run)")
     }
 
     @Test func totalTimeThresholdsUseCriticalFirst() throws {
-        let warn = try Plugin.run("check_smtp", ["-H", host, "-p", smtp, "-w", "0.000001", "-c", "30"])
+        let warn = try Plugin.run("check_smtp_session", ["-H", host, "-p", smtp, "-w", "0.000001", "-c", "30"])
         #expect(warn.code == 1, "\(warn)")
-        #expect(warn.status.hasPrefix("SMTP WARNING - \(host):\(smtp) answered in"))
+        #expect(warn.status.hasPrefix("SMTP_SESSION WARNING - \(host):\(smtp) answered in"))
         #expect(warn.perfdata.contains(";0.000001;30;0"))
-        let crit = try Plugin.run("check_smtp", ["-H", host, "-p", smtp, "-w", "30", "-c", "0.000001"])
+        let crit = try Plugin.run("check_smtp_session", ["-H", host, "-p", smtp, "-w", "30", "-c", "0.000001"])
         #expect(crit.code == 2, "\(crit)")
-        let inside = try Plugin.run("check_smtp", ["-H", host, "-p", smtp, "-c", "@0:30"])
+        let inside = try Plugin.run("check_smtp_session", ["-H", host, "-p", smtp, "-c", "@0:30"])
         #expect(inside.code == 2, "\(inside)")
     }
 
     @Test func phaseThresholds() throws {
-        let run = try Plugin.run("check_smtp", ["-H", host, "-p", smtp, "--phase-critical", "ehlo=0.0000001", "--phase-warning", "banner=30"])
+        let run = try Plugin.run("check_smtp_session", ["-H", host, "-p", smtp, "--phase-critical", "ehlo=0.0000001", "--phase-warning", "banner=30"])
         expectWellFormed(run)
         #expect(run.code == 2, "\(run)")
-        #expect(run.status.hasPrefix("SMTP CRITICAL - ehlo took "))
+        #expect(run.status.hasPrefix("SMTP_SESSION CRITICAL - ehlo took "))
         #expect(run.perfdata.contains("time_ehlo="))
     }
 
     @Test func requiredExtensions() throws {
-        let ok = try Plugin.run("check_smtp", ["-H", host, "-p", smtp, "--require-extension", "PIPELINING", "--require-extension", "starttls"])
+        let ok = try Plugin.run("check_smtp_session", ["-H", host, "-p", smtp, "--require-extension", "PIPELINING", "--require-extension", "starttls"])
         #expect(ok.code == 0, "\(ok)")
-        let missing = try Plugin.run("check_smtp", ["-H", host, "-p", smtp, "--require-extension", "XFOOBAR"])
+        let missing = try Plugin.run("check_smtp_session", ["-H", host, "-p", smtp, "--require-extension", "XFOOBAR"])
         #expect(missing.code == 2)
-        #expect(missing.status == "SMTP CRITICAL - extension XFOOBAR not offered")
+        #expect(missing.status == "SMTP_SESSION CRITICAL - extension XFOOBAR not offered")
     }
 
     @Test func certificateDaysThresholds() throws {
         let base = ["-H", host, "-p", smtp, "--starttls", "--cacert", MailStack.caCert, "--sni", "localhost"]
-        let warn = try Plugin.run("check_smtp", base + ["--cert-warning", "100000", "--cert-critical", "1"])
+        let warn = try Plugin.run("check_smtp_session", base + ["--cert-warning", "100000", "--cert-critical", "1"])
         #expect(warn.code == 1, "\(warn)")
         #expect(warn.status.contains("certificate expires in"))
         #expect(warn.perfdata.contains("cert_days="))
         #expect(warn.perfdata.contains(";100000:;1:"))
-        let crit = try Plugin.run("check_smtp", base + ["--cert-critical", "100000"])
+        let crit = try Plugin.run("check_smtp_session", base + ["--cert-critical", "100000"])
         #expect(crit.code == 2, "\(crit)")
     }
 
@@ -181,35 +181,35 @@ import Testing
         (["--password-env", "X"], "a password needs -U/--username"),
     ])
     func badArgumentsAreUnknownNamingTheOption(extra: [String], message: String) throws {
-        let run = try Plugin.run("check_smtp", ["-H", host, "-p", smtp] + extra)
+        let run = try Plugin.run("check_smtp_session", ["-H", host, "-p", smtp] + extra)
         expectWellFormed(run)
         #expect(run.code == 3, "\(run)")
-        #expect(run.status.hasPrefix("SMTP UNKNOWN - "))
+        #expect(run.status.hasPrefix("SMTP_SESSION UNKNOWN - "))
         #expect(run.stdout.contains(message), "\(run)")
     }
 
     @Test func missingHostIsUnknownWithUsage() throws {
-        let run = try Plugin.run("check_smtp", [])
+        let run = try Plugin.run("check_smtp_session", [])
         #expect(run.code == 3)
-        #expect(run.stdout.hasPrefix("SMTP UNKNOWN - missing -H/--hostname\nUsage: check_smtp -H HOST"))
+        #expect(run.stdout.hasPrefix("SMTP_SESSION UNKNOWN - missing -H/--hostname\nUsage: check_smtp_session -H HOST"))
     }
 
     @Test func helpAndVersionExitThree() throws {
-        let help = try Plugin.run("check_smtp", ["--help"])
+        let help = try Plugin.run("check_smtp_session", ["--help"])
         #expect(help.code == 3)
         #expect(help.stdout.contains("--starttls"))
         #expect(help.stdout.contains("--phase-warning=PHASE=RANGE"))
-        let version = try Plugin.run("check_smtp", ["-V"])
+        let version = try Plugin.run("check_smtp_session", ["-V"])
         #expect(version.code == 3)
-        #expect(version.stdout.hasPrefix("check_smtp (mailcheck) "))
+        #expect(version.stdout.hasPrefix("check_smtp_session (mailcheck) "))
     }
 
     @Test func jsonOutput() throws {
-        let run = try Plugin.run("check_smtp", ["-H", host, "-p", smtp, "--output-format", "json", "-w", "30"])
+        let run = try Plugin.run("check_smtp_session", ["-H", host, "-p", smtp, "--output-format", "json", "-w", "30"])
         expectWellFormed(run)
         #expect(run.code == 0)
         let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
-        #expect(object?["name"] as? String == "SMTP")
+        #expect(object?["name"] as? String == "SMTP_SESSION")
         #expect(object?["state"] as? String == "OK")
         #expect(object?["exit_code"] as? Int == 0)
         let metrics = object?["metrics"] as? [[String: Any]] ?? []
@@ -222,7 +222,7 @@ import Testing
         let ini = dir + "/plugins.ini"
         try """
         # mail platform defaults
-        [check_smtp]
+        [check_smtp_session]
         hostname = \(host)
         port = 1
         warning = 30
@@ -235,15 +235,15 @@ import Testing
         username = \(MailStack["ALICE_USER"])
         password-file = \(MailStack["ALICE_PASS_FILE"])
         """.write(toFile: ini, atomically: true, encoding: .utf8)
-        let wins = try Plugin.run("check_smtp", ["--extra-opts=@\(ini)", "-p", smtp])
+        let wins = try Plugin.run("check_smtp_session", ["--extra-opts=@\(ini)", "-p", smtp])
         #expect(wins.code == 0, "\(wins)")
         #expect(wins.perfdata.contains("time=") && wins.perfdata.contains(";30;"))
-        let section = try Plugin.run("check_smtp", ["--extra-opts", "submission@\(ini)"])
+        let section = try Plugin.run("check_smtp_session", ["--extra-opts", "submission@\(ini)"])
         #expect(section.code == 0, "\(section)")
         #expect(section.status.contains("AUTH PLAIN as"))
-        let viaEnv = try Plugin.run("check_smtp", ["--extra-opts", "-p", smtp], environment: ["MP_CONFIG_FILE": ini])
+        let viaEnv = try Plugin.run("check_smtp_session", ["--extra-opts", "-p", smtp], environment: ["MP_CONFIG_FILE": ini])
         #expect(viaEnv.code == 0, "\(viaEnv)")
-        let missing = try Plugin.run("check_smtp", ["--extra-opts=nosuch@\(ini)"])
+        let missing = try Plugin.run("check_smtp_session", ["--extra-opts=nosuch@\(ini)"])
         #expect(missing.code == 3)
         #expect(missing.status.contains("invalid section 'nosuch'"))
     }
@@ -253,16 +253,16 @@ import Testing
         (["--cacert", "/nonexistent/ca.pem"], "error setting certificate file: /nonexistent/ca.pem"),
     ])
     func brokenTLSSetupIsUnknown(extra: [String], message: String) throws {
-        let run = try Plugin.run("check_smtp", ["-H", host, "-p", smtp, "--starttls"] + extra)
+        let run = try Plugin.run("check_smtp_session", ["-H", host, "-p", smtp, "--starttls"] + extra)
         expectWellFormed(run)
         #expect(run.code == 3, "\(run)")
-        #expect(run.status.hasPrefix("SMTP UNKNOWN - cannot set up the connection to \(host):\(smtp): "))
+        #expect(run.status.hasPrefix("SMTP_SESSION UNKNOWN - cannot set up the connection to \(host):\(smtp): "))
         #expect(run.status.contains(message), "\(run)")
     }
 
     @Test func verboseTraceRedactsCredentials() throws {
         let password = try String(contentsOfFile: MailStack["ALICE_PASS_FILE"], encoding: .utf8)
-        let run = try Plugin.run("check_smtp", ["-H", host, "-p", submission, "--starttls", "--insecure", "-vvv",
+        let run = try Plugin.run("check_smtp_session", ["-H", host, "-p", submission, "--starttls", "--insecure", "-vvv",
                                                 "-U", MailStack["ALICE_USER"], "--password-file", MailStack["ALICE_PASS_FILE"],
                                                 "--auth-mechanism", "LOGIN"])
         #expect(run.code == 0, "\(run)")

@@ -39,7 +39,7 @@ import Testing
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: dir)
         let conf = Plugin.root + "/nagios-config"
         let broken = Shipped.text("nagios-config/example-platform.cfg")
-            .replacingOccurrences(of: "check_mailcheck_smtp!", with: "check_mailcheck_smtpx!")
+            .replacingOccurrences(of: "check_mailcheck_smtp_session!", with: "check_mailcheck_smtp_sessionx!")
         try broken.write(toFile: dir + "/example-platform.cfg", atomically: true, encoding: .utf8)
         try """
         cfg_file=\(conf)/commands.cfg
@@ -51,6 +51,6 @@ import Testing
         """.write(toFile: dir + "/nagios.cfg", atomically: true, encoding: .utf8)
         let run = try Plugin.exec("/usr/sbin/nagios4", ["-v", dir + "/nagios.cfg"])
         #expect(run.code != 0, "\(run)")
-        #expect(run.stdout.contains("check_mailcheck_smtpx"), "\(run)")
+        #expect(run.stdout.contains("check_mailcheck_smtp_sessionx"), "\(run)")
     }
 }

@@ -20,11 +20,11 @@ import Testing
         let host = stack["MAIL_HOST"] ?? ""
         let alice = stack["ALICE_USER"] ?? "", bob = stack["BOB_USER"] ?? ""
         return [
-            Expected(service: "mx1/SMTP", state: 0, prefix: "SMTP OK - \(host):\(stack["SMTP_PORT"] ?? "") answered in ",
+            Expected(service: "mx1/SMTP", state: 0, prefix: "SMTP_SESSION OK - \(host):\(stack["SMTP_PORT"] ?? "") answered in ",
                      contains: [", STARTTLS, cert "], perfdata: ["time=", "time_tls=", "cert_days="]),
-            Expected(service: "smtp1/SMTP submission", state: 0, prefix: "SMTP OK - \(host):\(stack["SUBMISSION_PORT"] ?? "") answered in ",
+            Expected(service: "smtp1/SMTP submission", state: 0, prefix: "SMTP_SESSION OK - \(host):\(stack["SUBMISSION_PORT"] ?? "") answered in ",
                      contains: [", STARTTLS, AUTH PLAIN as \(alice)"], perfdata: ["time=", "time_auth="]),
-            Expected(service: "smtp1/SMTPS", state: 0, prefix: "SMTP OK - \(host):\(stack["SUBMISSIONS_PORT"] ?? "") answered in ",
+            Expected(service: "smtp1/SMTPS", state: 0, prefix: "SMTP_SESSION OK - \(host):\(stack["SUBMISSIONS_PORT"] ?? "") answered in ",
                      contains: [", TLS, cert "], perfdata: ["time_tls=", "cert_days="]),
             Expected(service: "imap1/IMAP login", state: 0, prefix: "IMAP_LOGIN OK - \(alice) on \(host):\(stack["IMAP_PORT"] ?? "") in ",
                      contains: ["STARTTLS", "INBOX"], perfdata: ["time=", "time_login=", "time_fetch="]),

@@ -107,7 +107,7 @@ struct NagiosService: CustomStringConvertible {
     }
 }
 
-/// The state word of a first line (`SMTP OK - ...`) as a Nagios state number.
+/// The state word of a first line (`SMTP_SESSION OK - ...`) as a Nagios state number.
 func stateNumber(ofOutput output: String) -> Int? {
     let words = ["OK": 0, "WARNING": 1, "CRITICAL": 2, "UNKNOWN": 3]
     let parts = output.split(separator: " ")

@@ -1,12 +1,12 @@
 import CheckKit
 import MailTransport
 
-/// check_smtp: connect, banner, EHLO, optional STARTTLS or implicit TLS, optional AUTH (proved
+/// check_smtp_session: connect, banner, EHLO, optional STARTTLS or implicit TLS, optional AUTH (proved
 /// from the server's replies, never assumed), NOOP, QUIT;
 /// timed per phase, with certificate verification and expiry, for MX, submission and
 /// outbound servers.
 public struct SMTPCheck: MonitoringCheck {
-    public static let programName = "check_smtp"
+    public static let programName = "check_smtp_session"
     public static let summary = "Checks an SMTP server as a client sees it: banner, EHLO, STARTTLS or TLS, AUTH, each phase timed."
     public static let synopsis = "-H HOST [-p PORT] [--starttls|--tls] [-U USER --password-file FILE] [-w SECONDS] [-c SECONDS] [options]"
     public static let kind = CheckKind.network
