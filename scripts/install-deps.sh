@@ -17,6 +17,9 @@ packages=(
   libidn12
   # the schedulers the shipped configurations are proven with (the tests run private instances)
   nagios4-core icinga2-bin icinga2-common monit nagios-nrpe-server nagios-nrpe-plugin
+  # a private SOGo (webmail + CalDAV/CardDAV) for the tests (scripts/sogo-private.sh), with its
+  # own PostgreSQL cluster and memcached
+  sogo postgresql memcached
 )
 
 missing=()
@@ -52,7 +55,8 @@ apt-get install -y -qq --no-upgrade --no-install-recommends "${missing[@]}" >/de
 # is the named program (read from /proc: procps may be absent). Private instances keep their
 # pid files elsewhere and are never touched.
 for entry in /run/nagios4/nagios4.pid:nagios4 /run/icinga2/icinga2.pid:icinga2 \
-             /run/monit.pid:monit /run/nagios/nrpe.pid:nrpe; do
+             /run/monit.pid:monit /run/nagios/nrpe.pid:nrpe /run/sogo/sogo.pid:sogod \
+             /run/memcached/memcached.pid:memcached; do
   pidfile=${entry%%:*} name=${entry##*:}
   pid=$(head -n1 "$pidfile" 2>/dev/null | tr -dc 0-9) || true
   [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$name" ] || continue
