@@ -29,6 +29,7 @@ cat <<PLIST
       userPasswordAlgorithm = crypt;
       LoginFieldNames = (c_uid, mail);
       IMAPLoginFieldName = c_imaplogin;
+      IMAPHostFieldName = c_imaphost;
       displayName = "Test users";
     }
   );

@@ -30,6 +30,7 @@ MEMCACHED_PORT=11311
 RUN_USER=${SOGO_PRIVATE_USER:-mailcheck-sogo}
 SOGO_WORKERS=3            # prefork workers, as Debian's unit has: one slow request blocks only one
 USERS=(alice bob)
+DOWN_USER=nobackend       # logs in with alice's password; its IMAP server refuses connections
 START_TIMEOUT=60          # seconds for sogod to answer after it was started
 
 HOME_DIR=$DIR/home        # the run user's home: GNUstep/Defaults/sogod.plist is SOGo's config
@@ -215,18 +216,28 @@ EOF
 CREATE TABLE IF NOT EXISTS sogo_users (
   c_uid varchar(64) PRIMARY KEY, c_name varchar(64) NOT NULL, c_password varchar(256) NOT NULL,
   c_cn varchar(128), mail varchar(128) NOT NULL, c_imaplogin varchar(128) NOT NULL);
+ALTER TABLE sogo_users ADD COLUMN IF NOT EXISTS c_imaphost varchar(128);
 GRANT SELECT ON sogo_users TO sogo;
 EOF
-  local u hash
-  for u in "${USERS[@]}"; do
-    # SHA512-crypt: SOGo's "crypt" algorithm checks it with the system's crypt(3).
-    hash=$(openssl passwd -6 -stdin <"$(pass_file "$u")")
-    psql_as sogo -v uid="$u" -v hash="$hash" -v mail="$u@$MAIL_DOMAIN" -v cn="${u^} Test" <<'EOF'
-INSERT INTO sogo_users VALUES (:'uid', :'uid', :'hash', :'cn', :'mail', :'mail')
+  local u
+  for u in "${USERS[@]}"; do add_user "$u" "$u" ""; done
+  # The IMAP-backend-down case without touching the shared mail stack: a user whose IMAP
+  # server is a closed loopback port (1, tcpmux, never listened on here); alice's password.
+  add_user "$DOWN_USER" alice "imap://$HOST:1"
+}
+
+# add_user UID MAILSTACK_USER IMAP_HOST: (re)write one row; an empty IMAP_HOST means
+# SOGoIMAPServer (the mail stack's Dovecot).
+add_user() {
+  local hash
+  # SHA512-crypt: SOGo's "crypt" algorithm checks it with the system's crypt(3).
+  hash=$(openssl passwd -6 -stdin <"$(pass_file "$2")")
+  psql_as sogo -v uid="$1" -v hash="$hash" -v mail="$2@$MAIL_DOMAIN" -v cn="${1^} Test" \
+    -v imaphost="$3" <<'EOF'
+INSERT INTO sogo_users VALUES (:'uid', :'uid', :'hash', :'cn', :'mail', :'mail', NULLIF(:'imaphost', ''))
 ON CONFLICT (c_uid) DO UPDATE SET c_password = EXCLUDED.c_password, c_cn = EXCLUDED.c_cn,
-  mail = EXCLUDED.mail, c_imaplogin = EXCLUDED.c_imaplogin;
+  mail = EXCLUDED.mail, c_imaplogin = EXCLUDED.c_imaplogin, c_imaphost = EXCLUDED.c_imaphost;
 EOF
-  done
 }
 
 start_memcached() {
@@ -334,6 +345,8 @@ do_env() {
     kv "SOGO_${U}_EMAIL" "$u@$MAIL_DOMAIN"
     kv "SOGO_${U}_PASS_FILE" "$(pass_file "$u")"
   done
+  kv SOGO_NOBACKEND_USER "$DOWN_USER"
+  kv SOGO_NOBACKEND_PASS_FILE "$(pass_file alice)"
 }
 
 lock() {
