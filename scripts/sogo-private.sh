@@ -255,18 +255,21 @@ start_sogo() {
 
 # --- stop -------------------------------------------------------------------------------
 
-stop_pidfile() { # stop_pidfile PIDFILE COMM NAME
+stop_pidfile() { # stop_pidfile PIDFILE COMM NAME [SECONDS before SIGKILL]
   local pid
   pid=$(ours "$1" "$2") || return 0
   kill -TERM "$pid" 2>/dev/null || true
-  wait_gone "$pid" 10 || { kill -KILL "$pid" 2>/dev/null || true; wait_gone "$pid" 5 || say "$3 (pid $pid) is still running"; }
+  wait_gone "$pid" "${4:-10}" || { kill -KILL "$pid" 2>/dev/null || true; wait_gone "$pid" 5 || say "$3 (pid $pid) is still running"; }
   rm -f "$1"
 }
 
 do_stop() {
   mkdir -p "$LOGS" 2>/dev/null || true
-  stop_pidfile "$SOGO_PID" sogod sogod
-  # Workers left behind by a killed parent still hold the port: they are sogod, run by our user.
+  # sogod 5.8's watchdog answers SIGTERM by signalling its workers, which catch it and keep
+  # running (it logs "Terminating with SIGINT or SIGTERM" every half second, never exiting):
+  # after a short grace it is killed. Sessions and data live in PostgreSQL, so nothing is lost.
+  stop_pidfile "$SOGO_PID" sogod sogod 2
+  # Workers of a killed watchdog still hold the port: they are sogod, run by our user.
   local f pid
   for f in /proc/[0-9]*/comm; do
     [ "$(cat "$f" 2>/dev/null)" = sogod ] || continue
