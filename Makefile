@@ -1,9 +1,10 @@
 # mailcheck: build, install, test.
 #   make                 release build (static Swift stdlib, stripped): .build/release/mailcheck
-#   make install         installs the binary, one check_* symlink per check, the man pages
-#                        (SLIM_LIBCURL=yes adds libmailcheck-curl.so beside it: network checks
-#                        then load a libcurl built from Debian's libcurl.a that needs only
-#                        libssl, libcrypto and libz; see README "Performance")
+#   make install         installs the binary, one check_* symlink per check, the man pages and
+#                        libmailcheck-curl.so beside the binary: a libcurl built from Debian's
+#                        libcurl.a that needs only libssl, libcrypto and libz, so network checks
+#                        start as fast as the C plugins (README "Install"); SLIM_LIBCURL=no
+#                        leaves it out and the checks load Debian's libcurl.so.4
 #   make test            installs what the tests need, starts the test mail stack, runs all tests
 #   make demo            the suite's main job: every check against the local mail stack
 PREFIX     ?= /usr
@@ -11,6 +12,9 @@ PLUGINDIR  ?= $(PREFIX)/lib/nagios/plugins
 MANDIR     ?= $(PREFIX)/share/man
 LIBEXECDIR ?= $(PLUGINDIR)
 DESTDIR    ?=
+# The slim libcurl is the default: loading Debian's libcurl.so.4 and its thirty-odd libraries
+# cost a network check more than the whole run of the C check_smtp (issue 14).
+SLIM_LIBCURL ?= yes
 SWIFT      ?= swift
 BUILD_FLAGS = -c release --static-swift-stdlib -Xlinker -s
 

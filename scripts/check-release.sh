@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the release build the way a package would ship it: one self-contained binary
 # (static Swift stdlib: no Swift runtime and no libcurl among its load-time libraries), under
-# the 25 MB budget for the whole suite, and every check_* symlink answering --version with 3.
+# the 25 MB budget for the whole suite, every check_* symlink answering --version with 3, and
+# the slim libcurl installed beside it by default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,16 +28,30 @@ for c in $checks; do
     set -e
     [ "$rc" -eq 3 ] && [[ "$out" == "$c (mailcheck) "* ]] || { echo "FAIL: $c --version: exit $rc, '$out'"; fail=1; }
 done
-# The opt-in slim libcurl: installed beside the binary, found by it, and working end to end.
-make --no-print-directory install DESTDIR="$dest" PLUGINDIR=/slim MANDIR=/man SLIM_LIBCURL=yes >/dev/null
+# The slim libcurl is installed by default: beside the binary, under its budget, loading only
+# libssl, libcrypto, libz and libc. Without it (SLIM_LIBCURL=no) the binary uses Debian's
+# libcurl.so.4. Both are found by the binary and work end to end.
+slim="$dest/plugins/libmailcheck-curl.so"
+if [ ! -f "$slim" ]; then echo "FAIL: make install did not install libmailcheck-curl.so"; fail=1
+else
+    slim_size=$(stat -c %s "$slim")
+    if [ "$slim_size" -ge $((2 * 1000 * 1000)) ]; then echo "FAIL: libmailcheck-curl.so is $slim_size bytes (budget 2 MB)"; fail=1; fi
+    extra=$(ldd "$slim" | awk '{print $1}' | grep -vE '^(linux-vdso|libssl|libcrypto|libz|libc)\.so|ld-linux' || true)
+    if [ -n "$extra" ]; then echo "FAIL: libmailcheck-curl.so loads more than libssl, libcrypto, libz: $(echo $extra)"; fail=1; fi
+fi
+make --no-print-directory install DESTDIR="$dest" PLUGINDIR=/debian MANDIR=/man SLIM_LIBCURL=no >/dev/null
+[ ! -e "$dest/debian/libmailcheck-curl.so" ] || { echo "FAIL: SLIM_LIBCURL=no still installed libmailcheck-curl.so"; fail=1; }
 if ./scripts/mailstack.sh status >/dev/null 2>&1; then
     eval "$(./scripts/mailstack.sh env)"
-    set +e
-    out=$("$dest/slim/check_smtp_session" -H "$MAIL_HOST" -p "$SMTP_PORT" --starttls --cacert "$CA_CERT" --sni "$TLS_SERVER_NAME" -vv); rc=$?
-    set -e
-    if [ "$rc" -ne 0 ] || ! grep -q "from $dest/slim/libmailcheck-curl.so" <<<"$out"; then
-        echo "FAIL: check_smtp_session with the slim libcurl: exit $rc"; echo "$out" | head -5; fail=1
-    fi
+    for variant in "plugins:from $dest/plugins/libmailcheck-curl.so" "debian:from libcurl.so.4"; do
+        dir=${variant%%:*} want=${variant#*:}
+        set +e
+        out=$(env -u MAILCHECK_LIBCURL "$dest/$dir/check_smtp_session" -H "$MAIL_HOST" -p "$SMTP_PORT" --starttls --cacert "$CA_CERT" --sni "$TLS_SERVER_NAME" -vv); rc=$?
+        set -e
+        if [ "$rc" -ne 0 ] || ! grep -qF "$want" <<<"$out"; then
+            echo "FAIL: check_smtp_session installed under /$dir: exit $rc, expected libcurl $want"; echo "$out" | head -5; fail=1
+        fi
+    done
 fi
 n=$(echo $checks | wc -w)
 if [ "$fail" -eq 0 ]; then

@@ -11,6 +11,8 @@ packages=(
   postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd openssl
   # peers for the benchmark, and mandoc for the man-page lint
   monitoring-plugins-basic monitoring-plugins-standard mandoc time curl
+  # issue 14: packet captures of the TLS stall on loopback, and swaks as an independent SMTP client
+  tcpdump swaks
   # check_delivery_latency's peer (the Perl check_email_delivery) and the IMAP module it needs
   monitoring-plugins-contrib libmail-imapclient-perl
   # check_mta_queue's tests unpack Debian's Exim privately (scripts/mta-queue-exim.sh); it links libidn12

@@ -35,6 +35,8 @@ public final class CurlEasy {
     /// The body curl received (a command's reply, a fetched message), bounded.
     public let body: BodySink
     var lists: [UnsafeMutablePointer<curl_slist>] = []
+    /// Re-arms TCP_QUICKACK on the connection's socket (see PromptAcknowledgement).
+    let acknowledgement = PromptAcknowledgement()
 
     /// A fresh handle with the suite's defaults: no signals, no reuse, a bounded sink for
     /// data (curl's default would write to our stdout), and the protocol transcript.
@@ -54,6 +56,16 @@ public final class CurlEasy {
         try set(CURLOPT_DEBUGDATA, pointer: Unmanaged.passUnretained(transcript).toOpaque())
         _ = mc_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, bodyCallback)
         try set(CURLOPT_WRITEDATA, pointer: Unmanaged.passUnretained(body).toOpaque())
+        try acknowledgePromptly()
+    }
+
+    /// Acknowledges the server's segments at once instead of after the kernel's delayed-ACK
+    /// timer, so a server that leaves Nagle on (Postfix after its TLS 1.3 session tickets) is
+    /// timed for its own work; every handle does this, for every protocol and TLS mode.
+    public func acknowledgePromptly() throws(CheckError) {
+        _ = mc_setopt_sockopt_callback(handle, rememberSocket)
+        try set(CURLOPT_SOCKOPTDATA, pointer: Unmanaged.passUnretained(acknowledgement).toOpaque())
+        transcript.acknowledgement = acknowledgement
     }
 
     deinit {
@@ -162,7 +174,10 @@ private let bodyCallback: mc_data_callback = { data, size, count, user in
 
 private let transcriptCallback: curl_debug_callback = { _, type, data, size, user in
     guard let user, let data else { return 0 }
-    Unmanaged<Transcript>.fromOpaque(user).takeUnretainedValue()
-        .record(type, UnsafeRawBufferPointer(start: data, count: size))
+    let transcript = Unmanaged<Transcript>.fromOpaque(user).takeUnretainedValue()
+    // Every event (a command sent, a TLS handshake message, a note) may follow a send that put
+    // the kernel back into delayed-ACK mode: leave it before the server's next segment arrives.
+    transcript.acknowledgement?.rearm()
+    transcript.record(type, UnsafeRawBufferPointer(start: data, count: size))
     return 0
 }

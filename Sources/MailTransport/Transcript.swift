@@ -20,6 +20,8 @@ public final class Transcript {
     let redact: @Sendable (String) -> String
     /// The host curl connects to when it cannot name it itself (CURLOPT_CONNECT_TO).
     var peerName: String?
+    /// Re-armed by the debug callback on each event; set by CurlEasy.acknowledgePromptly().
+    var acknowledgement: PromptAcknowledgement?
     static let maxEvents = 4000
 
     init(redact: @escaping @Sendable (String) -> String) { self.redact = redact }

@@ -2,7 +2,7 @@
 # curl doing the same login + EXAMINE INBOX (and POP3 STAT), monitoring-plugins' check_imap and
 # check_pop (banner only), and the Perl check_imap_receive from monitoring-plugins-contrib.
 # Sourced variables: BENCH_BIN, MAIL_HOST, IMAP_PORT, IMAPS_PORT, POP3_PORT, CA_CERT,
-# ALICE_USER, ALICE_PASS_FILE, RUNS; function measure.
+# ALICE_USER, ALICE_PASS_FILE, RUNS, DEBIAN_LIBCURL; function measure.
 MP=/usr/lib/nagios/plugins
 # The Perl peer is not among the suite's test dependencies; install it (with only the Perl
 # IMAP module it needs) when the benchmark runs as root.
@@ -17,11 +17,11 @@ printf 'user = "%s:%s"\n' "$ALICE_USER" "$(head -n 1 "$ALICE_PASS_FILE")" >"$IMA
 IMAP_LOGIN=(-U "$ALICE_USER" --password-file "$ALICE_PASS_FILE")
 
 measure "mailcheck check_imap_login (plain, INBOX)" "$BENCH_BIN/check_imap_login" -H "$MAIL_HOST" -p "$IMAP_PORT" "${IMAP_LOGIN[@]}"
-MAILCHECK_LIBCURL=$SLIM_LIBCURL_PATH measure "mailcheck check_imap_login (plain), slim libcurl" "$BENCH_BIN/check_imap_login" -H "$MAIL_HOST" -p "$IMAP_PORT" "${IMAP_LOGIN[@]}"
+MAILCHECK_LIBCURL=$DEBIAN_LIBCURL measure "mailcheck check_imap_login (plain), Debian's libcurl" "$BENCH_BIN/check_imap_login" -H "$MAIL_HOST" -p "$IMAP_PORT" "${IMAP_LOGIN[@]}"
 measure "curl login + EXAMINE INBOX (plain)" curl -s -K "$IMAP_CURLRC" "imap://$MAIL_HOST:$IMAP_PORT/" -X "EXAMINE INBOX"
 measure "curl login + SELECT INBOX (plain)" curl -s -K "$IMAP_CURLRC" "imap://$MAIL_HOST:$IMAP_PORT/INBOX" -X NOOP
 measure "mailcheck check_imap_login --tls" "$BENCH_BIN/check_imap_login" -H "$MAIL_HOST" -p "$IMAPS_PORT" --tls --cacert "$CA_CERT" --sni localhost "${IMAP_LOGIN[@]}"
-MAILCHECK_LIBCURL=$SLIM_LIBCURL_PATH measure "mailcheck check_imap_login --tls, slim libcurl" "$BENCH_BIN/check_imap_login" -H "$MAIL_HOST" -p "$IMAPS_PORT" --tls --cacert "$CA_CERT" --sni localhost "${IMAP_LOGIN[@]}"
+MAILCHECK_LIBCURL=$DEBIAN_LIBCURL measure "mailcheck check_imap_login --tls, Debian's libcurl" "$BENCH_BIN/check_imap_login" -H "$MAIL_HOST" -p "$IMAPS_PORT" --tls --cacert "$CA_CERT" --sni localhost "${IMAP_LOGIN[@]}"
 measure "curl imaps login + EXAMINE INBOX" curl -s -K "$IMAP_CURLRC" --cacert "$CA_CERT" --connect-to "localhost:$IMAPS_PORT:$MAIL_HOST:$IMAPS_PORT" "imaps://localhost:$IMAPS_PORT/" -X "EXAMINE INBOX"
 measure "mailcheck check_imap_login --fetch-latest" "$BENCH_BIN/check_imap_login" -H "$MAIL_HOST" -p "$IMAP_PORT" "${IMAP_LOGIN[@]}" --fetch-latest
 measure "C check_imap (banner only)" "$MP/check_imap" -H "$MAIL_HOST" -p "$IMAP_PORT"
@@ -34,6 +34,7 @@ else
 fi
 measure "mailcheck check_pop3_login (plain, USER)" "$BENCH_BIN/check_pop3_login" -H "$MAIL_HOST" -p "$POP3_PORT" "${IMAP_LOGIN[@]}"
 measure "mailcheck check_pop3_login (AUTH PLAIN)" "$BENCH_BIN/check_pop3_login" -H "$MAIL_HOST" -p "$POP3_PORT" "${IMAP_LOGIN[@]}" --auth-mechanism PLAIN
+MAILCHECK_LIBCURL=$DEBIAN_LIBCURL measure "mailcheck check_pop3_login (plain, USER), Debian's libcurl" "$BENCH_BIN/check_pop3_login" -H "$MAIL_HOST" -p "$POP3_PORT" "${IMAP_LOGIN[@]}"
 measure "curl pop3 login + STAT" curl -s -K "$IMAP_CURLRC" "pop3://$MAIL_HOST:$POP3_PORT/" -X STAT -I
 measure "C check_pop (banner only)" "$MP/check_pop" -H "$MAIL_HOST" -p "$POP3_PORT"
 rm -f "$IMAP_CURLRC"

@@ -9,6 +9,9 @@
 
 #include <curl/curl.h>
 #include <stddef.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 
 typedef struct {
     CURLcode (*global_init)(long flags);
@@ -44,6 +47,7 @@ static inline CURLcode mc_setopt_string(CURL *h, CURLoption o, const char *v) { 
 static inline CURLcode mc_setopt_pointer(CURL *h, CURLoption o, void *v) { return mc_curl.easy_setopt(h, o, v); }
 static inline CURLcode mc_setopt_slist(CURL *h, CURLoption o, struct curl_slist *v) { return mc_curl.easy_setopt(h, o, v); }
 static inline CURLcode mc_setopt_data_callback(CURL *h, CURLoption o, mc_data_callback v) { return mc_curl.easy_setopt(h, o, v); }
+static inline CURLcode mc_setopt_sockopt_callback(CURL *h, curl_sockopt_callback v) { return mc_curl.easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, v); }
 static inline CURLcode mc_setopt_debug_callback(CURL *h, curl_debug_callback v) { return mc_curl.easy_setopt(h, CURLOPT_DEBUGFUNCTION, v); }
 
 static inline CURLcode mc_getinfo_long(CURL *h, CURLINFO i, long *v) { return mc_curl.easy_getinfo(h, i, v); }
@@ -62,6 +66,14 @@ static inline void mc_slist_free_all(struct curl_slist *l) { mc_curl.slist_free_
 static inline const char *mc_version_string(void) {
     curl_version_info_data *d = mc_curl.version_info(CURLVERSION_NOW);
     return d ? d->version : "unknown";
+}
+
+/// Leaves the kernel's delayed-ACK (ping-pong) mode on a TCP socket and sends any ACK it was
+/// holding back. The kernel re-enters that mode whenever we send soon after receiving, so the
+/// transport re-arms it around every protocol event (see PromptAcknowledgement.swift).
+static inline void mc_tcp_quickack(int fd) {
+    int one = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
 }
 
 #endif
