@@ -17,6 +17,8 @@ packages=(
   libidn12
   # the schedulers the shipped configurations are proven with (the tests run private instances)
   nagios4-core icinga2-bin icinga2-common monit nagios-nrpe-server nagios-nrpe-plugin
+  # make deb (dpkg-shlibdeps) and its proof (scripts/deb-check.sh)
+  dpkg-dev lintian
 )
 
 missing=()
