@@ -19,6 +19,8 @@ packages=(
   nagios4-core icinga2-bin icinga2-common monit nagios-nrpe-server nagios-nrpe-plugin
   # make deb (dpkg-shlibdeps) and its proof (scripts/deb-check.sh)
   dpkg-dev lintian
+  # the OpenMetrics output is validated by prometheus_client in a venv (scripts/openmetrics-validate.sh)
+  python3-venv python3-pip
 )
 
 missing=()
