@@ -31,13 +31,16 @@ install -d "$doc/examples/icinga2" "$root/etc/nagios-plugins/config" \
 install -m 644 nagios-config/icinga2/commands.conf "$root/usr/share/icinga2/include/plugins-contrib.d/mailcheck.conf"
 # Nagios: Debian's place for plugin command definitions (a conffile).
 install -m 644 nagios-config/commands.cfg "$root/etc/nagios-plugins/config/mailcheck.cfg"
-# Examples: NRPE, Monit, the example platform for Nagios and for Icinga 2.
+# Examples: NRPE, Monit, the example platform for Nagios and for Icinga 2 (and its
+# distributed shape: master, satellites, agents).
 install -m 644 nagios-config/nrpe-mailcheck.cfg nagios-config/example-platform.cfg \
                nagios-config/example-hosts.cfg nagios-config/templates.cfg monit-config/mailcheck.monitrc "$doc/examples/"
 for f in nagios-config/icinga2/*.conf; do
   case $f in */commands.conf|*/icinga2-validate.conf) continue ;; esac
   install -m 644 "$f" "$doc/examples/icinga2/"
 done
+install -d "$doc/examples/icinga2/distributed"
+install -m 644 nagios-config/icinga2/distributed/*.conf "$doc/examples/icinga2/distributed/"
 install -m 644 packaging/debian/copyright "$doc/copyright"
 sed -e "s/@VERSION@/$version/" -e "s/@DATE@/$(date -R -u -d "@$(git log -1 --format=%ct 2>/dev/null || date +%s)")/" \
     packaging/debian/changelog.in | gzip -9n > "$doc/changelog.gz"
