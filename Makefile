@@ -6,6 +6,8 @@
 #                        start as fast as the C plugins (README "Install"); SLIM_LIBCURL=no
 #                        leaves it out and the checks load Debian's libcurl.so.4
 #   make test            installs what the tests need, starts the test mail stack, runs all tests
+#   make deb             mailcheck_<version>_<arch>.deb from a staged make install (scripts/build-deb.sh;
+#                        scripts/deb-check.sh proves it: lintian, dpkg -i, icinga2 -C, purge)
 #   make demo            the suite's main job: every check against the local mail stack
 PREFIX     ?= /usr
 PLUGINDIR  ?= $(PREFIX)/lib/nagios/plugins
@@ -20,7 +22,7 @@ BUILD_FLAGS = -c release --static-swift-stdlib -Xlinker -s
 
 CHECKS = check_smtp_session check_mta_queue check_disk_growth check_imap_login check_pop3_login check_delivery_latency
 
-.PHONY: all build install uninstall test demo bench clean
+.PHONY: all build install uninstall deb test demo bench clean
 
 all: build
 
@@ -45,6 +47,9 @@ install: build
 uninstall:
 	rm -f $(DESTDIR)$(PLUGINDIR)/mailcheck $(DESTDIR)$(PLUGINDIR)/libmailcheck-curl.so
 	for c in $(CHECKS); do rm -f $(DESTDIR)$(PLUGINDIR)/$$c $(DESTDIR)$(MANDIR)/man1/$$c.1; done
+
+deb:
+	./scripts/build-deb.sh
 
 test:
 	./scripts/test.sh

@@ -22,6 +22,10 @@ packages=(
   # a private SOGo (webmail + CalDAV/CardDAV) for the tests (scripts/sogo-private.sh), with its
   # own PostgreSQL cluster and memcached
   sogo postgresql memcached
+  # make deb (dpkg-shlibdeps) and its proof (scripts/deb-check.sh)
+  dpkg-dev lintian
+  # the OpenMetrics output is validated by prometheus_client in a venv (scripts/openmetrics-validate.sh)
+  python3-venv python3-pip
 )
 
 missing=()

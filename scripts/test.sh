@@ -16,4 +16,6 @@ fi
 swift build --build-tests
 # The shipped form: static release binary, size budget, symlinks and man pages install.
 ./scripts/check-release.sh
+# The Debian package from that release build, for DebianPackageTests (scripts/deb-check.sh).
+rm -rf .build/deb && ./scripts/build-deb.sh .build/deb >/dev/null
 swift test --skip-build

@@ -17,7 +17,7 @@ public enum PluginRunner {
                    help: "Hard deadline for the whole run. On expiry the check ends with STATE (ok, warning, critical, unknown)."),
         OptionSpec("extra-opts", value: "[SECTION][@FILE]",
                    help: "Read options from an ini file as monitoring-plugins does (section defaults to the program name)."),
-        OptionSpec("output-format", value: "nagios|json", help: "Output format (default nagios)."),
+        OptionSpec("output-format", value: "nagios|json|openmetrics", help: "Output format (default nagios); openmetrics for a textfile collector or an exec input."),
     ]
 
     /// Runs `check` with the process's arguments, writes its output, and returns the exit code.
@@ -58,12 +58,17 @@ public enum PluginRunner {
             if options.flag("help") { return (.unknown, help(check, specs: specs)) }
             if options.flag("version") { return (.unknown, "\(check.programName) (mailcheck) \(mailcheckVersion)\n") }
             timeout = try parseTimeout(options.string("timeout"), check: check)
-            format = try options.choice("output-format", ["nagios", "json"], default: "nagios")
+            format = try options.choice("output-format", ["nagios", "json", "openmetrics"], default: "nagios")
             instance = try check.init(options: options)
         } catch {
             // An option value is someone else's text: escaped like a server's words.
             // CR/LF in an option value are shown escaped (\x0D\x0A), not flattened: the value is wrong.
             let message = CheckReport.oneLine(SafeText.bounded(SafeText.escape(error.message), limit: CheckReport.summaryLimit))
+            // A scraper asked for OpenMetrics gets it even now: an UNKNOWN state gauge, not text it cannot parse.
+            if arguments.contains("--output-format=openmetrics") || zip(arguments, arguments.dropFirst()).contains(where: { $0 == ("--output-format", "openmetrics") }) {
+                let name = check.programName.hasPrefix("check_") ? String(check.programName.dropFirst(6)) : check.programName
+                return (.unknown, CheckReport(name: check.pluginName, results: [CheckResult(.unknown, message)]).renderOpenMetrics(check: name, labels: []))
+            }
             return (.unknown, "\(name) UNKNOWN - \(message)\nUsage: \(check.programName) \(check.synopsis)\nTry '\(check.programName) --help' for more.\n")
         }
         let deadline = Deadline(seconds: timeout.seconds, expiryStatus: timeout.status)
@@ -77,10 +82,26 @@ public enum PluginRunner {
         }
         Watchdog.disarm()
         if report.name.isEmpty { report.name = name }
-        let text = format == "json"
-            ? report.renderJSON(trace: context.trace)
-            : report.renderNagios(verbosity: context.verbosity, trace: context.trace)
+        let text: String
+        switch format {
+        case "json": text = report.renderJSON(trace: context.trace)
+        case "openmetrics": text = openMetrics(report, check: check, options: options)
+        default: text = report.renderNagios(verbosity: context.verbosity, trace: context.trace)
+        }
         return (report.status, text)
+    }
+
+    /// The report as OpenMetrics: the host (-H) and a single folder (--folder) label every
+    /// sample; a check that splits its labels further (queues, paths) says how.
+    static func openMetrics(_ report: CheckReport, check: any MonitoringCheck.Type, options: ParsedOptions) -> String {
+        var labels: [(String, String)] = []
+        if let host = options.string("hostname") { labels.append(("host", host)) }
+        if options.strings("folder").count == 1, let folder = options.string("folder") { labels.append(("folder", folder)) }
+        let name = check.programName.hasPrefix("check_") ? String(check.programName.dropFirst(6)) : check.programName
+        guard let labelling = check as? any OpenMetricsLabelling.Type else {
+            return report.renderOpenMetrics(check: name, labels: labels)
+        }
+        return report.renderOpenMetrics(check: name, labels: labels) { labelling.openMetricsSeries($0, options: options) }
     }
 
     /// `SECONDS[:STATE]`: seconds above 0 (fractions allowed), STATE one of the four states.

@@ -25,6 +25,18 @@ import Testing
         #expect(!output.contains("warning/"), "\(output)")
     }
 
+    /// The distributed example (nagios-config/icinga2/distributed/) in the layout its
+    /// zones.conf describes: agents' hosts in the satellite's zone, probes from satellites.
+    @Test func icingaAcceptsTheDistributedExample() throws {
+        let run = try Scheduler.script("icinga2-check-distributed.sh", [])
+        let output = run.stdout + run.stderr
+        #expect(run.code == 0, "\(run)")
+        #expect(output.contains("Finished validating the configuration file(s)."), "\(output)")
+        #expect(output.contains("Instantiated 8 Zones."), "\(output)")
+        #expect(output.contains("Instantiated 14 Services."), "\(output)")
+        #expect(!output.contains("warning/"), "\(output)")
+    }
+
     @Test func monitAcceptsTheStanzas() throws {
         let run = try Scheduler.script("monit-check-config.sh", [])
         #expect(run.code == 0, "\(run)")
