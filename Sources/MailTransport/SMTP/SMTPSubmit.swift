@@ -66,8 +66,7 @@ public final class SMTPSubmitter {
         try easy.set(CURLOPT_MAIL_FROM, "<\(sender)>")
         try easy.set(CURLOPT_MAIL_RCPT, list: ["<\(recipient)>"])
         try easy.set(CURLOPT_UPLOAD, 1)
-        _ = mc_setopt_data_callback(easy.handle, CURLOPT_READFUNCTION, messageCallback)
-        try easy.set(CURLOPT_READDATA, pointer: Unmanaged.passUnretained(source).toOpaque())
+        try easy.setUpload(source)
         // Keep the connection: without this curl sends QUIT and waits for its reply before
         // perform returns, which would delay the first look into the mailbox.
         try easy.set(CURLOPT_FORBID_REUSE, 0)
@@ -111,8 +110,12 @@ public final class SMTPSubmitter {
     /// Says QUIT and closes, waiting for the reply at most the time left (1-5 s: curl counts whole seconds here).
     public func close() {
         guard let easy = handle else { return }
-        _ = try? easy.set(CURLOPT_SERVER_RESPONSE_TIMEOUT, max(1, min(5, Int(deadline.remaining.rounded(.up)))))
-        _ = mc_setopt_pointer(easy.handle, CURLOPT_READDATA, nil)
+        do {
+            try easy.set(CURLOPT_SERVER_RESPONSE_TIMEOUT, max(1, min(5, Int(deadline.remaining.rounded(.up)))))
+        } catch {
+            // The message is already accepted: a QUIT waiting on curl's default is no finding, but -vv shows it.
+            log?.log(2, "smtp: \(error.message)")
+        }
         handle = nil
     }
 
@@ -200,7 +203,7 @@ public final class SMTPSubmitter {
 }
 
 /// The message curl reads while uploading, in the pieces it asks for.
-final class MessageSource {
+final class MessageSource: CurlUploadSource {
     let bytes: [UInt8]
     var offset = 0
     /// Asked before the first byte goes out: a non-nil error aborts the upload, so the server
@@ -210,13 +213,10 @@ final class MessageSource {
     private(set) var refused: CheckError?
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
-    /// curl's CURL_READFUNC_ABORT: ends the transfer with CURLE_ABORTED_BY_CALLBACK.
-    static let abort = 0x1000_0000
-
     func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
         if offset == 0, let refusal, let problem = refusal() {
             refused = problem
-            return Self.abort
+            return CurlEasy.abortUpload
         }
         let count = min(buffer.count, bytes.count - offset)
         guard count > 0 else { return 0 }
@@ -227,10 +227,4 @@ final class MessageSource {
         offset += count
         return count
     }
-}
-
-private let messageCallback: mc_data_callback = { buffer, size, count, user in
-    guard let user, let buffer else { return 0 }
-    return Unmanaged<MessageSource>.fromOpaque(user).takeUnretainedValue()
-        .read(into: UnsafeMutableRawBufferPointer(start: buffer, count: size * count))
 }

@@ -54,7 +54,7 @@ public final class IMAPWatchConnection {
         guard outcome.ok else { throw Self.failure(outcome, timeline, offered: offered, connection: connection, login: login, deadline: deadline) }
         open = true
         lastCompleted = timeline.lastExchange().completed
-        socket = IMAPWireSocket.active(easy.handle)
+        socket = easy.activeSocket() ?? -1
         connectPhases = timeline.connectPhases(resolved: easy.seconds(CURLINFO_NAMELOOKUP_TIME_T), implicitTLS: connection.tls == .implicit)
         tlsSession = timeline.tlsSession
         if connection.tls != .plain { certificate = CertificateFacts(chain: easy.certificateChain()) }
@@ -189,7 +189,10 @@ public final class IMAPWatchConnection {
     public func logout() {
         // After the server's BYE nothing more is sent, not even LOGOUT.
         guard open, byeText == nil else { close(); return }
-        if deadline.remaining > 0.05 { _ = try? command("LOGOUT") }
+        if deadline.remaining > 0.05 {
+            // The measurement is done by now: a failed LOGOUT changes no state, but -vv shows it.
+            do { _ = try command("LOGOUT") } catch { log?.log(2, "imap: LOGOUT failed: \(error.message)") }
+        }
         close()
     }
 
@@ -224,13 +227,9 @@ public final class IMAPWatchConnection {
         var offset = 0
         let end = Deadline.now() + deadline.remaining
         while offset < bytes.count {
-            var sent = 0
-            let code = bytes.withUnsafeBytes { raw -> CURLcode in
-                guard let base = raw.baseAddress else { return CURLE_OK }
-                return mc_easy_send(easy.handle, base + offset, bytes.count - offset, &sent)
-            }
-            if code == CURLE_OK { offset += sent; continue }
-            guard code == CURLE_AGAIN else { throw broken(.failed(code)) }
+            let result = bytes.withUnsafeBytes { raw in easy.send(UnsafeRawBufferPointer(rebasing: raw[offset...])) }
+            if case .done(let sent) = result { offset += sent; continue }
+            if case .failed(let code) = result { throw broken(.failed(code)) }
             guard IMAPWireSocket.wait(socket, events: Int16(POLLOUT), until: end) else {
                 throw broken(.timedOut, pending: "sending \(shown.split(separator: " ").dropFirst().first ?? "")")
             }
@@ -262,17 +261,16 @@ public final class IMAPWatchConnection {
                 throw broken(error, pending: pending)
             }
             guard open else { throw broken(.closed, pending: pending) }
-            var got = 0
-            let code = chunk.withUnsafeMutableBytes { raw -> CURLcode in
-                guard let base = raw.baseAddress else { return CURLE_AGAIN }
-                return mc_easy_recv(easy.handle, base, raw.count, &got)
-            }
-            if code == CURLE_OK {
+            switch chunk.withUnsafeMutableBytes({ raw in easy.receive(into: raw) }) {
+            case .done(let got):
                 guard got > 0 else { throw broken(.closed, pending: pending) }
                 buffer.bytes += chunk[0..<got]
                 continue
+            case .failed(let code):
+                throw broken(.failed(code), pending: pending)
+            case .again:
+                break
             }
-            guard code == CURLE_AGAIN else { throw broken(.failed(code), pending: pending) }
             // Only wait on the socket after CURLE_AGAIN: TLS may hold decrypted bytes of its own.
             if !IMAPWireSocket.wait(socket, events: Int16(POLLIN), until: until) {
                 if pending == nil { return nil }
@@ -307,9 +305,9 @@ public final class IMAPWatchConnection {
             guard wasOpen else { return .critical("IMAP: \(endpoint) closed the connection earlier (\(pending ?? "waiting"))") }
             return closedError(cause: nil)
         case .failed(let code) where code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR || code == CURLE_GOT_NOTHING:
-            return closedError(cause: String(cString: mc_easy_strerror(code)))
+            return closedError(cause: CurlEasy.describe(code))
         case .failed(let code):
-            return .critical("IMAP: connection to \(endpoint) broken: \(String(cString: mc_easy_strerror(code)))")
+            return .critical("IMAP: connection to \(endpoint) broken: \(CurlEasy.describe(code))")
         }
     }
 }
