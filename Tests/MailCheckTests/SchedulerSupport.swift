@@ -30,11 +30,11 @@ enum Scheduler {
         try? FileManager.default.removeItem(atPath: dir)
     }
 
-    /// The checks the built binary knows: `mailcheck` without arguments lists them.
+    /// The checks the built binary knows (`mailcheck --list`): the suite's one list of checks.
     static func checks() throws -> [String] {
-        let run = try Plugin.exec(binary, [])
-        guard let list = run.stdout.components(separatedBy: "run as one of: ").dropFirst().first else { return [] }
-        return list.split(separator: "\n").first.map { $0.split(separator: " ").map(String.init) } ?? []
+        let run = try Plugin.exec(binary, ["--list"])
+        guard run.code == 0 else { return [] }
+        return run.stdout.split(separator: "\n").map(String.init)
     }
 
     /// Polls `condition` every 0.2 s until it holds or `seconds` pass; true when it held.
