@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// A real Monit (Debian's package), private, runs the shipped `check program` stanzas
-/// (monit-config/mailcheck.monitrc) against the test mail stack (scripts/monit-private.sh),
+/// (monit-config/mailcheck.monitrc) against the test mail stack (scripts/stacks/monit-private.sh),
 /// and `monit status` shows every one of them OK.
 @Suite struct SchedulerMonitTests {
     /// One `Program 'name'` block of `monit status`.
