@@ -61,7 +61,8 @@ public final class IMAPSession {
         guard !closed else { throw .unknown("IMAP connection to \(connection.endpoint) already closed") }
         if !isOpen && login.mechanism == .login {
             guard let user = IMAPSyntax.quoted(login.user), let password = IMAPSyntax.quoted(login.password) else {
-                throw .unknown("user name or password holds a control character, which LOGIN cannot send (use --auth-mechanism PLAIN)")
+                throw CheckError(.unknown, "user name or password holds a control character, which LOGIN cannot send",
+                                 cause: .init(.credentialsUnsendable, IMAPMechanism.plain.rawValue))
             }
             let reply = try perform("LOGIN \(user) \(password)", verb: "LOGIN")
             guard reply.status == .ok else {
@@ -210,7 +211,8 @@ public final class IMAPSession {
         case CURLE_LOGIN_DENIED:
             if login.mechanism == .plain && !offered.contains("AUTH=PLAIN") {
                 let others = offered.filter { $0.hasPrefix("AUTH=") }.sorted().joined(separator: " ")
-                return .critical("AUTHENTICATE PLAIN not offered by \(endpoint) (\(others.isEmpty ? "no AUTH= capability" : others); try --auth-mechanism LOGIN)")
+                return CheckError(.critical, "AUTHENTICATE PLAIN not offered by \(endpoint) (\(others.isEmpty ? "no AUTH= capability" : others))",
+                                  cause: .init(.mechanismNotOffered, IMAPMechanism.login.rawValue))
             }
             let reply = timeline.events.last(where: { $0.direction == .received && !IMAPTimeline.tag($0.line).isEmpty })
             let text = reply.map { $0.line.split(separator: " ", maxSplits: 1).last.map(String.init) ?? $0.line } ?? outcome.message
@@ -265,7 +267,7 @@ public final class IMAPSession {
     func loginFailed(_ text: String) -> CheckError {
         // `NO [AUTHENTICATIONFAILED] Authentication failed.` reads better without the NO.
         let reason = text.hasPrefix("NO ") || text.hasPrefix("BAD ") ? String(text.split(separator: " ", maxSplits: 1).last ?? "") : text
-        return .critical("login failed for \(login.user): \(reason)")
+        return CheckError(.critical, "login failed for \(login.user): \(reason)", cause: .init(.loginRefused, reason))
     }
 
     static let safeVerbs: Set<String> = [

@@ -70,14 +70,15 @@ public final class IMAPWatchConnection {
     /// LOGIN as a command of our own, timed as the `login` phase.
     func sendLogin(offered: Set<String>) throws(CheckError) {
         guard let user = IMAPSyntax.quoted(login.user), let password = IMAPSyntax.quoted(login.password) else {
-            throw .unknown("IMAP: user name or password holds a control character, which LOGIN cannot send (use --imap-auth-mechanism PLAIN)")
+            throw CheckError(.unknown, "IMAP: user name or password holds a control character, which LOGIN cannot send",
+                             cause: .init(.credentialsUnsendable, IMAPMechanism.plain.rawValue))
         }
         let reply = try command("LOGIN \(user) \(password)")
         guard reply.status == .ok else {
             if offered.contains("LOGINDISABLED") {
                 throw .critical("IMAP: LOGIN is disabled by \(connection.endpoint) (LOGINDISABLED): \(reply.completion)")
             }
-            throw .critical("IMAP: login failed for \(login.user): \(reply.text)")
+            throw CheckError(.critical, "IMAP: login failed for \(login.user): \(reply.text)", cause: .init(.loginRefused, reply.text))
         }
         connectPhases.append(("login", reply.seconds))
         // Dovecot sends the new list untagged before the OK, others in the OK's response code.
@@ -287,7 +288,7 @@ public final class IMAPWatchConnection {
     /// `IMAP: HOST closed the connection after LOGIN`: the step named as for libcurl's transfers.
     func closedError(cause: String?) -> CheckError {
         let error = IMAPClosedConnection.error(endpoint: connection.endpoint, unanswered: awaiting, completed: lastCompleted, cause: cause)
-        return CheckError(error.status, "IMAP: " + error.message, detail: error.detail)
+        return error.prefixed("IMAP: ")
     }
 
     /// The error for a connection that stopped working, naming what the run waited for.

@@ -51,7 +51,8 @@ public final class POP3Maildrop {
             try easy.set(CURLOPT_PASSWORD, login.password)
             try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=PLAIN")
         } else if login.user.contains(where: POP3Session.isControl) || login.password.contains(where: POP3Session.isControl) {
-            throw .unknown("user name or password holds a control character, which USER/PASS cannot send (use --pop3-auth-mechanism PLAIN)")
+            throw CheckError(.unknown, "user name or password holds a control character, which USER/PASS cannot send",
+                             cause: .init(.credentialsUnsendable, POP3Mechanism.plain.rawValue))
         }
     }
 
@@ -107,7 +108,7 @@ public final class POP3Maildrop {
             let first = POP3Timeline(events: easy.transcript.events[...])
             let error = POP3Session.failure(outcome, timeline, first: first, connection: connection, login: login, deadline: deadline, verb: verb)
             closed = true
-            throw CheckError(error.status, "POP3: " + error.message, detail: error.detail)
+            throw error.prefixed("POP3: ")
         }
         if last {
             closed = true

@@ -16,18 +16,6 @@ public struct SMTPConversation: Sendable {
     public let certificate: CertificateFacts?
 }
 
-/// A login for SMTP AUTH.
-public struct SMTPLogin: Sendable {
-    public let user: String
-    public let password: String
-    /// `PLAIN` or `LOGIN`.
-    public let mechanism: String
-    public init(user: String, password: String, mechanism: String) {
-        self.user = user
-        self.password = password
-        self.mechanism = mechanism
-    }
-}
 
 /// Speaks SMTP through libcurl: connect, banner, EHLO, optional STARTTLS and AUTH, NOOP, QUIT.
 /// libcurl does the protocol; the timeline of its debug callback gives each phase's time.
@@ -48,11 +36,11 @@ public enum SMTPSession {
         if let login {
             try easy.set(CURLOPT_USERNAME, login.user)
             try easy.set(CURLOPT_PASSWORD, login.password)
-            try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=\(login.mechanism)")
+            try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=\(login.mechanism.rawValue)")
         }
         try connection.applyTimeouts(to: easy, deadline: deadline)
         log?.activity("connecting to \(connection.endpoint)")
-        log?.log(2, "smtp: \(scheme)://\(connection.endpoint) tls=\(connection.tls) auth=\(login?.mechanism ?? "none") (libcurl \(CurlLibrary.version))")
+        log?.log(2, "smtp: \(scheme)://\(connection.endpoint) tls=\(connection.tls) auth=\(login?.mechanism.rawValue ?? "none") (libcurl \(CurlLibrary.version))")
         let outcome = easy.perform()
         let events = easy.transcript.events
         if log?.verbosity ?? 0 >= 3 { easy.transcript.traceLines().forEach { line in log?.log(3, line) } }

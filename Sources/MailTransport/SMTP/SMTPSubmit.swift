@@ -61,7 +61,7 @@ public final class SMTPSubmitter {
         if let login {
             try easy.set(CURLOPT_USERNAME, login.user)
             try easy.set(CURLOPT_PASSWORD, login.password)
-            try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=\(login.mechanism)")
+            try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=\(login.mechanism.rawValue)")
         }
         try easy.set(CURLOPT_MAIL_FROM, "<\(sender)>")
         try easy.set(CURLOPT_MAIL_RCPT, list: ["<\(recipient)>"])
@@ -79,7 +79,7 @@ public final class SMTPSubmitter {
         guard let easy = handle else { throw .unknown("SMTP: the submission handle is already closed") }
         try connection.applyTimeouts(to: easy, deadline: deadline)
         log?.activity("submitting the probe to \(connection.endpoint)")
-        log?.log(2, "smtp: \(connection.tls == .implicit ? "smtps" : "smtp")://\(connection.endpoint) tls=\(connection.tls) auth=\(login?.mechanism ?? "none") (libcurl \(CurlLibrary.version))")
+        log?.log(2, "smtp: \(connection.tls == .implicit ? "smtps" : "smtp")://\(connection.endpoint) tls=\(connection.tls) auth=\(login?.mechanism.rawValue ?? "none") (libcurl \(CurlLibrary.version))")
         let outcome = easy.perform()
         let events = easy.transcript.events
         if (log?.verbosity ?? 0) >= 3 { easy.transcript.traceLines().forEach { line in log?.log(3, "smtp " + line) } }
@@ -98,7 +98,7 @@ public final class SMTPSubmitter {
         }
         if let login, let problem = SMTPAuthProof.problem(timeline, mechanism: login.mechanism, endpoint: connection.endpoint) {
             close()
-            throw CheckError(problem.status, "SMTP: " + problem.message, detail: problem.detail)
+            throw problem.prefixed("SMTP: ")
         }
         return SMTPSubmission(
             phases: phases, acceptedAt: easy.transcript.start + accepted.time, seconds: accepted.time,
@@ -166,7 +166,7 @@ public final class SMTPSubmitter {
         let events = Array(all[..<quit])
         let reply = events.last(where: { $0.direction == .received })?.line
         if let problem = source.refused {
-            return CheckError(problem.status, "SMTP: " + problem.message, detail: problem.detail)
+            return problem.prefixed("SMTP: ")
         }
         // A refused sender or recipient after an AUTH that never happened, or libcurl's "no
         // mechanism in common" (a login failure although no AUTH was sent): the login is the cause.
@@ -174,10 +174,10 @@ public final class SMTPSubmitter {
         let pastLogin = all.contains { $0.direction == .sent && $0.line.uppercased().hasPrefix("MAIL FROM") }
         if let login, pastLogin || (outcome.code == CURLE_LOGIN_DENIED && timeline.authReply == nil),
            let problem = SMTPAuthProof.problem(timeline, mechanism: login.mechanism, endpoint: endpoint) {
-            return CheckError(problem.status, "SMTP: " + problem.message, detail: problem.detail)
+            return problem.prefixed("SMTP: ")
         }
         if outcome.code == CURLE_LOGIN_DENIED, let login {
-            return .critical("SMTP: AUTH \(login.mechanism) failed for \(login.user) at \(endpoint)\(reply.map { ": \($0)" } ?? "")")
+            return .critical("SMTP: AUTH \(login.mechanism.rawValue) failed for \(login.user) at \(endpoint)\(reply.map { ": \($0)" } ?? "")")
         }
         if let last = events.last(where: { $0.direction == .sent }), let reply,
            let lastReply = events.lastIndex(where: { $0.direction == .received }),
@@ -194,11 +194,11 @@ public final class SMTPSubmitter {
             }
         }
         if let refused = SMTPSession.refusal(events, endpoint: endpoint) {
-            return CheckError(refused.status, "SMTP: " + refused.message, detail: refused.detail)
+            return refused.prefixed("SMTP: ")
         }
         let error = CurlErrors.error(outcome, endpoint: endpoint, deadline: deadline,
                                      pending: SMTPSession.pending(events), serverReply: reply)
-        return CheckError(error.status, "SMTP: " + error.message, detail: error.detail)
+        return error.prefixed("SMTP: ")
     }
 }
 

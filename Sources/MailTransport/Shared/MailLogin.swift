@@ -40,7 +40,19 @@ public enum POP3Mechanism: String, LoginMechanism {
     public var commandName: String { self == .user ? "USER/PASS" : "AUTH PLAIN" }
 }
 
+/// SMTP: SASL AUTH PLAIN or AUTH LOGIN (RFC 4954).
+public enum SMTPMechanism: String, LoginMechanism {
+    /// AUTH PLAIN (RFC 4616).
+    case plain = "PLAIN"
+    /// AUTH LOGIN, the old form many servers still offer.
+    case login = "LOGIN"
+
+    public var commandName: String { "AUTH \(rawValue)" }
+}
+
 /// A login for IMAP.
 public typealias IMAPLogin = MailLogin<IMAPMechanism>
 /// A login for POP3.
 public typealias POP3Login = MailLogin<POP3Mechanism>
+/// A login for SMTP AUTH.
+public typealias SMTPLogin = MailLogin<SMTPMechanism>
