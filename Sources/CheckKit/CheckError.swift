@@ -65,6 +65,8 @@ public struct CheckError: Error, Sendable, Equatable {
 
 /// A bad command line: UNKNOWN with the option named and a short usage.
 public struct UsageError: Error, Sendable, Equatable {
+    /// The sentence shown to the user.
     public let message: String
+    /// A usage error with its message.
     public init(_ message: String) { self.message = message }
 }

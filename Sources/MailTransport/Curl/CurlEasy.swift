@@ -187,8 +187,11 @@ public enum CurlIO: Equatable {
 
 /// A finished transfer's code and message.
 public struct CurlOutcome: Sendable {
+    /// curl's result code.
     public let code: CURLcode
+    /// The sentence shown to the user.
     public let message: String
+    /// True when curl reported success.
     public var ok: Bool { code == CURLE_OK }
 }
 

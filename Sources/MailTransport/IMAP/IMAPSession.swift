@@ -10,7 +10,9 @@ import CheckKit
 /// first transfer; LOGIN is sent as a command because libcurl only falls back to it when the
 /// server offers no SASL mechanism it knows. Not Sendable: it belongs to the task that made it.
 public final class IMAPSession {
+    /// Where and how to connect (host, port, TLS).
     public let connection: ConnectionOptions
+    /// Who logs in, and with which mechanism.
     public let login: IMAPLogin
     let deadline: Deadline
     let log: RunContext?
@@ -36,6 +38,7 @@ public final class IMAPSession {
     var capabilitiesComplete = false
     /// Negotiated TLS protocol and cipher (`TLSv1.3 / TLS_AES_256_GCM_SHA384`).
     public private(set) var tlsSession: String?
+    /// The server certificate's facts, when TLS was used.
     public private(set) var certificate: CertificateFacts?
     /// Seconds the LOGOUT exchange took, once `logout()` ran.
     public private(set) var logoutSeconds: Double?

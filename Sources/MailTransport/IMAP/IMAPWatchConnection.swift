@@ -11,7 +11,9 @@ import CheckKit
 /// through curl_easy_send/curl_easy_recv, waiting with poll() on curl's socket, every wait
 /// bounded by the deadline. Not Sendable: it belongs to the task that made it.
 public final class IMAPWatchConnection {
+    /// Where and how to connect (host, port, TLS).
     public let connection: ConnectionOptions
+    /// Who logs in, and with which mechanism.
     public let login: IMAPLogin
     let deadline: Deadline
     let log: RunContext?
@@ -26,7 +28,9 @@ public final class IMAPWatchConnection {
     public private(set) var greeting = ""
     /// Capabilities after login, upper-cased.
     public private(set) var capabilities: Set<String> = []
+    /// Negotiated TLS protocol and cipher, when TLS was used.
     public private(set) var tlsSession: String?
+    /// The server certificate's facts, when TLS was used.
     public private(set) var certificate: CertificateFacts?
 
     /// Connects and logs in; throws CRITICAL naming what failed (connect, TLS, login).

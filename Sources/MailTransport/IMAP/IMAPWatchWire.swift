@@ -16,7 +16,9 @@ public struct IMAPWireLine: Sendable {
 
 /// A tagged command's answer on the raw connection: completion, untagged lines, times.
 public struct IMAPWireReply: Sendable {
+    /// The command as sent (credentials redacted).
     public let command: String
+    /// The completion status.
     public let status: IMAPReply.Status
     /// The completion text after the status word.
     public let text: String
@@ -24,6 +26,7 @@ public struct IMAPWireReply: Sendable {
     public let untagged: [IMAPWireLine]
     /// Monotonic times the command went out and its completion came back.
     public let sentAt: Double
+    /// Monotonic time the completion came back.
     public let completedAt: Double
 
     /// Seconds from sending the command to its completion.

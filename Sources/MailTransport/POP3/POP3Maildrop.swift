@@ -12,12 +12,14 @@ import CheckKit
 /// Every failure message starts with `POP3: `.
 public final class POP3Maildrop {
     let easy: CurlEasy
+    /// Where and how to connect (host, port, TLS).
     public let connection: ConnectionOptions
     let login: POP3Login
     let deadline: Deadline
     let log: RunContext?
     /// resolve, connect, tls, banner, capa of the first transfer, and login.
     public private(set) var connectPhases: [(name: String, seconds: Double)] = []
+    /// Negotiated TLS protocol and cipher, when TLS was used.
     public private(set) var tlsSession: String?
     /// Seconds of the whole session so far.
     public var seconds: Double { Deadline.now() - started }
@@ -32,11 +34,15 @@ public final class POP3Maildrop {
     /// A reply: `ok` false when the server refused the command with -ERR (libcurl then ends the
     /// session); `body` holds a multi-line reply's lines without the final `.`.
     public struct Reply {
+        /// False when the server answered -ERR.
         public let ok: Bool
+        /// The status line (`+OK 2 messages`).
         public let line: String
+        /// The multi-line body, when there was one.
         public let body: [UInt8]
     }
 
+    /// Prepares the handle; nothing is sent until `open()`.
     public init(_ connection: ConnectionOptions, login: POP3Login, deadline: Deadline, log: RunContext?) throws(CheckError) {
         easy = try CurlEasy(redact: POP3Session.redact, bodyLimit: 8 << 20)
         self.connection = connection

@@ -8,13 +8,17 @@ public struct POP3Conversation: Sendable {
     public let phases: [(name: String, seconds: Double)]
     /// Total seconds, QUIT included.
     public let total: Double
+    /// The server's first line.
     public let banner: String
     /// CAPA lines (`STLS`, `SASL PLAIN LOGIN`, `USER`), upper-cased.
     public let capabilities: [String]
+    /// Messages in the maildrop (STAT).
     public let messages: Int
     /// Maildrop size in octets.
     public let octets: Int
+    /// Negotiated TLS protocol and cipher, when TLS was used.
     public let tlsSession: String?
+    /// The server certificate's facts, when TLS was used.
     public let certificate: CertificateFacts?
 }
 

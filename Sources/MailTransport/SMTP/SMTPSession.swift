@@ -8,11 +8,13 @@ public struct SMTPConversation: Sendable {
     public let phases: [(name: String, seconds: Double)]
     /// Total seconds, QUIT included.
     public let total: Double
+    /// The server's first line.
     public let banner: String
     /// EHLO keywords, upper-cased (`PIPELINING`, `SIZE`, `AUTH`, ...), from the last EHLO.
     public let extensions: [String]
     /// Negotiated TLS protocol and cipher (`TLSv1.3 / TLS_AES_256_GCM_SHA384`).
     public let tlsSession: String?
+    /// The server certificate's facts, when TLS was used.
     public let certificate: CertificateFacts?
 }
 

@@ -15,7 +15,9 @@ public struct SMTPSubmission: Sendable {
     public let reply: String
     /// The queue ID the reply names, when it names one (Postfix, Exim, Sendmail forms).
     public let queueID: String?
+    /// Negotiated TLS protocol and cipher, when TLS was used.
     public let tlsSession: String?
+    /// The server certificate's facts, when TLS was used.
     public let certificate: CertificateFacts?
 }
 
