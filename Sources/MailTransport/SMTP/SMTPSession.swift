@@ -29,17 +29,8 @@ public enum SMTPSession {
     public static func converse(_ connection: ConnectionOptions, helo: String?, login: SMTPLogin?,
                                 deadline: Deadline, log: RunContext? = nil) throws(CheckError) -> SMTPConversation {
         let easy = try CurlEasy(redact: redact)
-        let scheme = connection.tls == .implicit ? "smtps" : "smtp"
-        // curl sends the URL path as the EHLO name (its default is this host's name).
-        let path = helo.map { "/" + percentEncode($0) } ?? ""
-        try easy.set(CURLOPT_URL, "\(scheme)://\(connection.urlHost):\(connection.port)\(path)")
+        let scheme = try prepare(easy, connection, helo: helo, login: login)
         try easy.set(CURLOPT_CUSTOMREQUEST, "NOOP")
-        try connection.apply(to: easy)
-        if let login {
-            try easy.set(CURLOPT_USERNAME, login.user)
-            try easy.set(CURLOPT_PASSWORD, login.password)
-            try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=\(login.mechanism.rawValue)")
-        }
         try connection.applyTimeouts(to: easy, deadline: deadline)
         log?.activity("connecting to \(connection.endpoint)")
         log?.log(2, "smtp: \(scheme)://\(connection.endpoint) tls=\(connection.tls) auth=\(login?.mechanism.rawValue ?? "none") (libcurl \(CurlLibrary.version))")
@@ -61,6 +52,21 @@ public enum SMTPSession {
             extensions: timeline.extensions,
             tlsSession: timeline.tlsSession,
             certificate: CertificateFacts(chain: easy.certificateChain()))
+    }
+
+    /// URL (with the EHLO name), TLS and login on a fresh handle; returns the scheme (`smtps`).
+    static func prepare(_ easy: CurlEasy, _ connection: ConnectionOptions, helo: String?, login: SMTPLogin?) throws(CheckError) -> String {
+        let scheme = connection.tls == .implicit ? "smtps" : "smtp"
+        // curl sends the URL path as the EHLO name (its default is this host's name).
+        let path = helo.map { "/" + percentEncode($0) } ?? ""
+        try easy.set(CURLOPT_URL, "\(scheme)://\(connection.urlHost):\(connection.port)\(path)")
+        try connection.apply(to: easy)
+        if let login {
+            try easy.set(CURLOPT_USERNAME, login.user)
+            try easy.set(CURLOPT_PASSWORD, login.password)
+            try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=\(login.mechanism.rawValue)")
+        }
+        return scheme
     }
 
     /// The error for a failed conversation, naming the step the server refused.

@@ -55,16 +55,7 @@ public final class SMTPSubmitter {
                                       mechanism: login.mechanism, endpoint: endpoint)
             }
         }
-        let scheme = connection.tls == .implicit ? "smtps" : "smtp"
-        // curl sends the URL path as the EHLO name (its default is this host's name).
-        let path = helo.map { "/" + SMTPSession.percentEncode($0) } ?? ""
-        try easy.set(CURLOPT_URL, "\(scheme)://\(connection.urlHost):\(connection.port)\(path)")
-        try connection.apply(to: easy)
-        if let login {
-            try easy.set(CURLOPT_USERNAME, login.user)
-            try easy.set(CURLOPT_PASSWORD, login.password)
-            try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=\(login.mechanism.rawValue)")
-        }
+        _ = try SMTPSession.prepare(easy, connection, helo: helo, login: login)
         try easy.set(CURLOPT_MAIL_FROM, "<\(sender)>")
         try easy.set(CURLOPT_MAIL_RCPT, list: ["<\(recipient)>"])
         try easy.set(CURLOPT_UPLOAD, 1)
