@@ -45,10 +45,10 @@ import Testing
         try IMAPMailbox.append(.alice, folder: "INBOX", subject: "nagios example platform")
         let dir = try Scheduler.tempDir("nagios")
         defer {
-            _ = try? Scheduler.script("nagios-private.sh", ["stop", dir])
+            _ = try? Scheduler.script("stacks/nagios-private.sh", ["stop", dir])
             Scheduler.remove(dir)
         }
-        let start = try Scheduler.script("nagios-private.sh", ["start", dir])
+        let start = try Scheduler.script("stacks/nagios-private.sh", ["start", dir])
         try #require(start.code == 0, "\(start)")
         let statusFile = Scheduler.keyValues(start.stdout)["NAGIOS_STATUS"] ?? ""
 
@@ -64,7 +64,7 @@ import Testing
         // A forced check through the external command file runs every service again.
         sleep(1)
         let forcedAt = Int(Date().timeIntervalSince1970)
-        let force = try Scheduler.script("nagios-private.sh", ["force", dir])
+        let force = try Scheduler.script("stacks/nagios-private.sh", ["force", dir])
         try #require(force.code == 0, "\(force)")
         let rerun = Scheduler.wait(40) {
             let now = NagiosService.read(statusFile)

@@ -10,9 +10,9 @@ enum Scheduler {
     /// The built multi-call binary the private schedulers run as their plugins.
     static var binary: String { Plugin.buildDir + "/mailcheck" }
 
-    /// Runs `scripts/stacks/NAME args...` with the built binary named, stdin closed, bounded in time.
+    /// Runs `scripts/NAME args...` (NAME may be `stacks/nagios-private.sh`) with the built binary named, stdin closed, bounded in time.
     static func script(_ name: String, _ arguments: [String], limit: Double = 60) throws -> PluginRun {
-        try Plugin.exec("/bin/bash", [Plugin.root + "/scripts/stacks/" + name] + arguments,
+        try Plugin.exec("/bin/bash", [Plugin.root + "/scripts/" + name] + arguments,
                         environment: ["MAILCHECK_BIN": binary], limit: limit)
     }
 
