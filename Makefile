@@ -20,7 +20,9 @@ SLIM_LIBCURL ?= yes
 SWIFT      ?= swift
 BUILD_FLAGS = -c release --static-swift-stdlib -Xlinker -s
 
-CHECKS = check_smtp_session check_mta_queue check_disk_growth check_imap_login check_pop3_login check_delivery_latency
+# The checks are the binary's own list (CheckRegistry): never written out here.
+CHECKS     = $$($(LIST_CHECKS))
+LIST_CHECKS = .build/release/mailcheck --list
 
 .PHONY: all build install uninstall deb test demo bench clean
 
@@ -45,8 +47,10 @@ install: build
 	for c in $(CHECKS); do install -m 644 man/man1/$$c.1 $(DESTDIR)$(MANDIR)/man1/$$c.1; done
 
 uninstall:
+	@# The installed binary knows which checks it installed; ask it before removing it.
+	checks=$$($(DESTDIR)$(PLUGINDIR)/mailcheck --list) && \
+	    for c in $$checks; do rm -f $(DESTDIR)$(PLUGINDIR)/$$c $(DESTDIR)$(MANDIR)/man1/$$c.1; done
 	rm -f $(DESTDIR)$(PLUGINDIR)/mailcheck $(DESTDIR)$(PLUGINDIR)/libmailcheck-curl.so
-	for c in $(CHECKS); do rm -f $(DESTDIR)$(PLUGINDIR)/$$c $(DESTDIR)$(MANDIR)/man1/$$c.1; done
 
 deb:
 	./scripts/build-deb.sh

@@ -19,7 +19,7 @@ libs=$(ldd "$bin" | awk '{print $1}')
 if echo "$libs" | grep -qiE 'swift|foundation|dispatch|curl'; then
     echo "FAIL: mailcheck loads these at start: $(echo "$libs" | grep -iE 'swift|foundation|dispatch|curl' | tr '\n' ' ')"; fail=1
 fi
-checks=$(grep -E '^CHECKS *=' Makefile | sed 's/^CHECKS *= *//')
+checks=$("$bin" --list)
 for c in $checks; do
     [ -L "$dest/plugins/$c" ] || { echo "FAIL: $c symlink missing"; fail=1; continue; }
     [ -f "$dest/man/man1/$c.1" ] || { echo "FAIL: $c man page not installed"; fail=1; }

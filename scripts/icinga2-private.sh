@@ -18,12 +18,12 @@
 set -euo pipefail
 PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-# shellcheck source=proc-lib.sh
-. "$ROOT/scripts/proc-lib.sh"
+STACK_NAME=icinga2-private
+# shellcheck source=stacks/lib.sh
+. "$ROOT/scripts/stacks/lib.sh"
 CONF=$ROOT/nagios-config/icinga2
 MASTER_PORT=15665 SATELLITE_PORT=15666
 API_PASSWORD=mailcheck-private
-die() { echo "icinga2-private: $*" >&2; exit 1; }
 
 # defines NODE_DIR: the -D options that keep a node's paths inside its directory.
 defines() {

@@ -15,7 +15,7 @@ packages=(
   tcpdump swaks
   # check_delivery_latency's peer (the Perl check_email_delivery) and the IMAP module it needs
   monitoring-plugins-contrib libmail-imapclient-perl
-  # check_mta_queue's tests unpack Debian's Exim privately (scripts/mta-queue-exim.sh); it links libidn12
+  # check_mta_queue's tests unpack Debian's Exim privately (scripts/stacks/mta-queue-exim.sh); it links libidn12
   libidn12
   # the schedulers the shipped configurations are proven with (the tests run private instances)
   nagios4-core icinga2-bin icinga2-common monit nagios-nrpe-server nagios-nrpe-plugin

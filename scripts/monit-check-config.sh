@@ -7,4 +7,4 @@
 set -euo pipefail
 dir=$(mktemp -d /tmp/mailcheck-monit-check.XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-"$(dirname "$0")/monit-private.sh" verify "$dir"
+"$(dirname "$0")/stacks/monit-private.sh" verify "$dir"

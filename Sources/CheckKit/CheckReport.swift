@@ -2,12 +2,14 @@
 public struct CheckReport: Sendable, Equatable {
     /// Upper-case plugin name (`SMTP`, `MTA_QUEUE`).
     public var name: String
+    /// The run's evaluated sub-checks.
     public var results: [CheckResult]
     /// Summary used when the run is OK; derived from the results when nil.
     public var okSummary: String?
     /// Long-output lines: shown with `-v`, or whenever the state is not OK.
     public var details: [String]
 
+    /// A report of `results` under the plugin name; `okSummary` replaces the first line's text when all is OK.
     public init(name: String, results: [CheckResult], okSummary: String? = nil, details: [String] = []) {
         self.name = name
         self.results = results

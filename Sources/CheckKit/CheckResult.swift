@@ -1,13 +1,16 @@
 /// One evaluated sub-check: its state, a short sentence, and the perfdata it produced.
 public struct CheckResult: Sendable, Equatable {
+    /// The completion status.
     public var status: Status
     /// A short phrase for the summary (`banner in 0.002 s`, `42 messages queued`).
     public var message: String
+    /// The metrics this result contributes.
     public var perfdata: [PerfDatum]
     /// When false the message appears only in long output, never in the first line
     /// unless the result is the one that decided a non-OK state.
     public var inSummary: Bool
 
+    /// A result with its state, sentence and metrics.
     public init(_ status: Status, _ message: String, perfdata: [PerfDatum] = [], inSummary: Bool = true) {
         self.status = status
         self.message = message

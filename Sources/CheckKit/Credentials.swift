@@ -11,6 +11,7 @@ public struct Credentials: Sendable {
         ]
     }
 
+    /// The user name, when one was given.
     public let username: String?
     let passwordText: String?
     let passwordFile: String?

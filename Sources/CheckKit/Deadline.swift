@@ -11,6 +11,7 @@ public final class Deadline: Sendable {
     public let expiryStatus: Status
     let startedAt: Double
 
+    /// A budget of `seconds` from now; on expiry the run ends with `expiryStatus`.
     public init(seconds: Double, expiryStatus: Status) {
         self.seconds = seconds
         self.expiryStatus = expiryStatus

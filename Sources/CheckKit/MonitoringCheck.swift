@@ -35,16 +35,20 @@ extension MonitoringCheck {
         return base.uppercased()
     }
 
+    /// Seconds for -t when not given.
     public static var defaultTimeout: Double { 10 }
 }
 
 /// What a running check may use: verbosity, the deadline and a trace for `-vv`.
 public final class RunContext {
+    /// How many -v were given.
     public let verbosity: Int
+    /// The run's time budget.
     public let deadline: Deadline
     /// Requests made and protocol lines, shown in long output at `-vv` and `-vvv`.
     public private(set) var trace: [String] = []
 
+    /// A context for one run.
     public init(verbosity: Int, deadline: Deadline) {
         self.verbosity = verbosity
         self.deadline = deadline

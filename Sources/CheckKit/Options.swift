@@ -1,10 +1,15 @@
 /// One command-line option a check accepts. A nil `valueName` makes it a flag.
 public struct OptionSpec: Sendable {
+    /// The long name without dashes (`warning`).
     public let long: String
+    /// The one-letter name, if any.
     public let short: Character?
+    /// The value placeholder for help (`RANGE`), nil for a flag.
     public let valueName: String?
+    /// One sentence for `--help`.
     public let help: String
 
+    /// A declared option.
     public init(_ long: String, short: Character? = nil, value valueName: String? = nil, help: String) {
         self.long = long
         self.short = short
@@ -111,6 +116,7 @@ public struct ParsedOptions: Sendable {
 /// A getopt_long-style parser: `--long=value`, `--long value`, `-s value`, `-svalue`,
 /// bundled short flags (`-vvv`) and `--`. Unknown options and stray arguments are errors.
 public enum OptionParser {
+    /// Parses `arguments` against `specs`; a bad one is a usage error naming it.
     public static func parse(_ arguments: [String], specs: [OptionSpec]) throws(UsageError) -> ParsedOptions {
         var parsed = ParsedOptions(specs: specs)
         var byLong: [String: OptionSpec] = [:]

@@ -14,12 +14,19 @@ public enum UnitOfMeasure: String, Sendable, CaseIterable {
 
 /// One performance-data item: `'label'=value[UOM];[warn];[crit];[min];[max]`.
 public struct PerfDatum: Sendable, Equatable {
+    /// The perfdata label.
     public let label: String
+    /// The measured value.
     public let value: Double
+    /// Its unit of measure.
     public let unit: UnitOfMeasure
+    /// The warning range, as given.
     public let warning: ThresholdRange?
+    /// The critical range, as given.
     public let critical: ThresholdRange?
+    /// The smallest possible value, when there is one.
     public let minimum: Double?
+    /// The largest possible value, when there is one.
     public let maximum: Double?
 
     /// Creates a datum; returns nil for a value that cannot be graphed (NaN, infinity), so a

@@ -39,10 +39,14 @@ public enum SetAsideReason: Equatable, Sendable {
 /// directory fsync), bounded in size, and self-checking: a truncated, corrupt or foreign file is
 /// moved aside and reported, never a crash, and the next run starts afresh.
 public struct StateStore: Sendable {
+    /// Where the state files live.
     public let directory: String
+    /// The largest state file kept; a bigger one is set aside.
     public let maxBytes: Int
 
+    /// The state directory when neither option nor environment names one.
     public static let defaultDirectory = "/var/lib/mailcheck"
+    /// The environment variable that names the state directory.
     public static let environmentVariable = "MAILCHECK_STATE_DIR"
     static let magic = "mailcheck-state 1"
 
@@ -53,6 +57,7 @@ public struct StateStore: Sendable {
         return defaultDirectory
     }
 
+    /// A store in `directory` that keeps files up to `maxBytes`.
     public init(directory: String, maxBytes: Int = 256 << 10) {
         self.directory = directory
         self.maxBytes = maxBytes

@@ -29,6 +29,7 @@ public enum Status: Int, Sendable, CaseIterable, Comparable {
         }
     }
 
+    /// Severity order: OK < UNKNOWN < WARNING < CRITICAL.
     public static func < (lhs: Status, rhs: Status) -> Bool { lhs.severity < rhs.severity }
 
     /// Parses `ok`, `warning`, `critical`, `unknown` (any case; also the digits 0-3).

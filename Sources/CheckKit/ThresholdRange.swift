@@ -12,7 +12,9 @@ public struct ThresholdRange: Sendable, Equatable, CustomStringConvertible {
 
     /// Why a range text was refused, phrased to follow "invalid range 'TEXT': ".
     public struct ParseError: Error, Equatable, Sendable {
+        /// The refused range text, as given.
         public let text: String
+        /// Why it was refused.
         public let reason: String
     }
 
@@ -61,6 +63,7 @@ public struct ThresholdRange: Sendable, Equatable, CustomStringConvertible {
         return alertsInside ? inside : !inside
     }
 
+    /// The range as the user gave it.
     public var description: String { text }
 
     /// A plain decimal: optional sign, digits with an optional fraction. No exponent, no

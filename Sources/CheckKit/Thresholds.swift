@@ -1,8 +1,11 @@
 /// A warning/critical pair for one measured value; critical is evaluated first.
 public struct Thresholds: Sendable, Equatable {
+    /// The warning range, as given.
     public var warning: ThresholdRange?
+    /// The critical range, as given.
     public var critical: ThresholdRange?
 
+    /// A pair; either may be absent.
     public init(warning: ThresholdRange? = nil, critical: ThresholdRange? = nil) {
         self.warning = warning
         self.critical = critical

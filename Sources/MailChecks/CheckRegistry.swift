@@ -4,8 +4,10 @@ import Glibc
 #endif
 
 /// Every check of the suite, by executable name; the multi-call binary dispatches on it.
+/// This list is the one source: `mailcheck --list` prints it, and the Makefile, the release
+/// check, the tests' symlinks and the convention tests all read it from there.
 public enum CheckRegistry {
-    /// All checks, in the order `mailcheck` lists them.
+    /// All checks, in the order `mailcheck --list` prints them. A new check is one line here.
     public static var checks: [any MonitoringCheck.Type] {
         [SMTPCheck.self, DiskGrowthCheck.self, MTAQueueCheck.self, IMAPLoginCheck.self, POP3LoginCheck.self,
          DeliveryLatencyCheck.self]
@@ -22,6 +24,10 @@ public enum CheckRegistry {
         let invoked = argv.first.map { String($0.split(separator: "/").last ?? "") } ?? ""
         var arguments = Array(argv.dropFirst())
         var name = invoked
+        if !invoked.hasPrefix("check_"), arguments == ["--list"] {
+            for check in checks { print(check.programName) }
+            exit(0)
+        }
         if !invoked.hasPrefix("check_"), let first = arguments.first, first.hasPrefix("check_") {
             name = first
             arguments.removeFirst()
@@ -31,7 +37,7 @@ public enum CheckRegistry {
             if name.hasPrefix("check_") {
                 print("MAILCHECK UNKNOWN - no check named '\(name)'; known: \(known)")
             } else {
-                print("mailcheck \(mailcheckVersion): run as one of: \(known)\n(symlink the check name to this binary, or run 'mailcheck CHECK [options]')")
+                print("mailcheck \(mailcheckVersion): run as one of: \(known)\n(symlink the check name to this binary, or run 'mailcheck CHECK [options]'; 'mailcheck --list' lists the checks)")
             }
             exit(3)
         }

@@ -7,15 +7,6 @@ enum Shipped {
         (try? String(contentsOfFile: Plugin.root + "/" + relative, encoding: .utf8)) ?? ""
     }
 
-    /// CHECKS of the Makefile (what `make install` links and whose man pages it installs).
-    static func makefileChecks() -> [String] {
-        for line in text("Makefile").split(separator: "\n") where line.hasPrefix("CHECKS") {
-            guard let value = line.split(separator: "=", maxSplits: 1).last else { continue }
-            return value.split(separator: " ").map(String.init)
-        }
-        return []
-    }
-
     /// The options of a check as its `--help` lists them: long names and short letters.
     struct Options {
         var long: Set<String> = []

@@ -20,8 +20,15 @@ import Testing
         return checks
     }
 
-    @Test func makefileInstallsEveryCheck() throws {
-        #expect(Set(Shipped.makefileChecks()) == Set(try checks()), "Makefile CHECKS must be the binary's checks")
+    /// The registry is the one list: the Makefile and the release check ask the binary.
+    @Test func buildScriptsTakeTheChecksFromTheBinary() throws {
+        let listed = try checks()
+        let makefile = Shipped.text("Makefile")
+        #expect(makefile.contains("mailcheck --list"))
+        #expect(listed.allSatisfy { !makefile.contains($0) }, "the Makefile must not keep its own list of checks")
+        #expect(Shipped.text("scripts/check-release.sh").contains("--list"))
+        #expect(listed.allSatisfy { $0.hasPrefix("check_") }, "mailcheck --list: \(listed)")
+        #expect(Set(listed).count == listed.count, "a check is listed twice: \(listed)")
     }
 
     @Test func everyCheckHasAManPageAndEveryPageACheck() throws {

@@ -95,40 +95,19 @@ enum IMAPMailbox {
 /// A loopback server that answers line by line from a script: for replies no real server
 /// gives on request (no QUOTA, numbers that overflow, a STAT that is not one, BYE at once).
 final class ScriptedServer: @unchecked Sendable {
-    let port: Int
-    private let listener: Int32
+    var port: Int { listener.port }
+    private let listener: LoopbackListener
 
     /// `greeting` goes out on connect; `answer` maps each received line to the lines to send
     /// (an empty list sends nothing). CRLF is added to every line.
     init(greeting: String, answer: @escaping @Sendable (String) -> [String]) throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.listener = listener
-        var yes: Int32 = 1
-        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(listener, 16) == 0 else { close(listener); throw POSIXError(.EADDRINUSE) }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) }
-        }
-        port = Int(UInt16(bigEndian: addr.sin_port))
-        let fd = listener
-        Thread.detachNewThread {
-            while true {
-                let client = accept(fd, nil, nil)
-                if client < 0 { return }
-                Thread.detachNewThread { ScriptedServer.serve(client, greeting: greeting, answer: answer) }
-            }
+        listener = try LoopbackListener { client in
+            ScriptedServer.serve(client, greeting: greeting, answer: answer)
+            return .close
         }
     }
 
     static func serve(_ client: Int32, greeting: String, answer: @Sendable (String) -> [String]) {
-        defer { close(client) }
         func say(_ lines: [String]) -> Bool {
             let bytes = Array(lines.map { $0 + "\r\n" }.joined().utf8)
             return bytes.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } >= 0
@@ -149,11 +128,6 @@ final class ScriptedServer: @unchecked Sendable {
                 if !reply.isEmpty && !say(reply) { return }
             }
         }
-    }
-
-    deinit {
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
     /// A minimal IMAP server: CAPABILITY lists `capabilities`, any login succeeds, and

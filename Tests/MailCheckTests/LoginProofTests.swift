@@ -24,7 +24,7 @@ import Testing
         let plain = try Plugin.run("check_imap_login", base)
         expectWellFormed(plain)
         #expect(plain.code == 2, "\(plain)")
-        #expect(plain.status == "IMAP_LOGIN CRITICAL - AUTHENTICATE PLAIN not offered by 127.0.0.1:\(server.port) (no AUTH= capability; try --auth-mechanism LOGIN)", "\(plain)")
+        #expect(plain.status == "IMAP_LOGIN CRITICAL - AUTHENTICATE PLAIN not offered by 127.0.0.1:\(server.port) (no AUTH= capability); try --auth-mechanism LOGIN", "\(plain)")
     }
 
     @Test func imapPreauthMeansTheLoginNeverHappened() throws {
@@ -70,7 +70,7 @@ import Testing
                                                       "--auth-mechanism", "PLAIN"])
         expectWellFormed(run)
         #expect(run.code == 2, "\(run)")
-        #expect(run.status == "POP3_LOGIN CRITICAL - AUTH PLAIN not offered by 127.0.0.1:\(server.port) (SASL GSSAPI; try --auth-mechanism USER)", "\(run)")
+        #expect(run.status == "POP3_LOGIN CRITICAL - AUTH PLAIN not offered by 127.0.0.1:\(server.port) (SASL GSSAPI); try --auth-mechanism USER", "\(run)")
     }
 
     @Test func deliveryProbeIsNeverSentWithoutTheAuthAskedFor() throws {

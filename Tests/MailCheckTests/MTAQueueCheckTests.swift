@@ -7,13 +7,15 @@ import Testing
 @Suite struct MTAQueueCheckTests {
     static let fixtures = Plugin.root + "/Tests/MailCheckTests/Fixtures/mta_queue/"
     static let fake = fixtures + "fake-mta.sh"
-    /// Listings written by the tests: one directory, emptied when the first test of a run needs it.
+    /// Listings written by the tests: a directory of this test process's own, so neither an
+    /// earlier run nor another user's leaves anything in the way.
     static let scratch: String = {
-        let dir = NSTemporaryDirectory() + "mailcheck-mtaq-tests/"
-        try? FileManager.default.removeItem(atPath: dir)
+        let dir = NSTemporaryDirectory() + "mailcheck-mtaq-tests-\(getuid())-\(getpid())-\(UUID().uuidString.prefix(8))/"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }()
+    /// The user the checks run as: the messages name it (root in CI, anyone with test-fast.sh).
+    static let user = getpwuid(geteuid()).map { String(cString: $0.pointee.pw_name) } ?? "?"
 
     /// Writes `lines` of `postqueue -j` JSON to a temporary file and returns its path.
     static func jsonFile(_ records: [(queue: String, arrival: Int, size: Int, reason: String?)]) throws -> String {
@@ -76,13 +78,13 @@ import Testing
 
     static let failureCases: [(String, Int, String)] = [
         ("postqueue: fatal: User nagios(117) is not allowed to view the mail queue", 69,
-         "MTA_QUEUE UNKNOWN - postqueue: root may not view the mail queue (add it to authorized_mailq_users in /etc/postfix/main.cf)"),
+         "MTA_QUEUE UNKNOWN - postqueue: \(user) may not view the mail queue (add it to authorized_mailq_users in /etc/postfix/main.cf)"),
         ("postqueue: error: unauthorized configuration directory name: /etc/postfix-out\npostqueue: fatal: specify \"alternate_config_directories = /etc/postfix-out\" in /etc/postfix/main.cf", 1,
-         "MTA_QUEUE UNKNOWN - postqueue -c /etc/postfix: not allowed for root (run as root, or list the directory in alternate_config_directories of /etc/postfix/main.cf)"),
+         "MTA_QUEUE UNKNOWN - postqueue -c /etc/postfix: not allowed for \(user) (run as root, or list the directory in alternate_config_directories of /etc/postfix/main.cf)"),
         ("postqueue: invalid option -- 'j'\npostqueue: fatal: usage: postqueue -f | postqueue -p | postqueue -s site", 64,
          "MTA_QUEUE UNKNOWN - postqueue does not know -j (Postfix 3.1 or later is needed)"),
         ("postqueue: fatal: open /etc/postfix/main.cf: Permission denied", 75,
-         "MTA_QUEUE UNKNOWN - postqueue: permission denied for root (postqueue must be setgid postdrop; postqueue: fatal: open /etc/postfix/main.cf: Permission denied)"),
+         "MTA_QUEUE UNKNOWN - postqueue: permission denied for \(user) (postqueue must be setgid postdrop; postqueue: fatal: open /etc/postfix/main.cf: Permission denied)"),
         ("something else went wrong", 5, "MTA_QUEUE UNKNOWN - postqueue -j failed (exit 5): something else went wrong"),
     ]
 
@@ -220,7 +222,7 @@ import Testing
                                  environment: ["FAKE_MTA_STDERR": "exim: permission denied", "FAKE_MTA_EXIT": "1"])
         expectWellFormed(run)
         #expect(run.code == 3)
-        #expect(run.status == "MTA_QUEUE UNKNOWN - fake-mta.sh -bp: permission denied for root (Exim lists its queue to root, its exim user and group, Debian-exim on Debian, and admin_groups)")
+        #expect(run.status == "MTA_QUEUE UNKNOWN - fake-mta.sh -bp: permission denied for \(Self.user) (Exim lists its queue to root, its exim user and group, Debian-exim on Debian, and admin_groups)")
     }
 
     @Test func sendmailQueuesIncludingTheClientQueue() throws {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// check_mta_queue against a real Exim (Debian's 4.96, unpacked privately by
-/// scripts/mta-queue-exim.sh: installing it would remove Postfix).
+/// scripts/stacks/mta-queue-exim.sh: installing it would remove Postfix).
 @Suite(.serialized) struct MTAQueueEximTests {
     /// EXIM_BINARY and EXIM_CONFIG of the private Exim, set up once.
     static let exim: [String: String] = {

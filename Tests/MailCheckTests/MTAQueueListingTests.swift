@@ -17,7 +17,7 @@ import CheckKit
         try exim(Array(text.utf8), now: now)
     }
 
-    /// Captured from the Exim 4.96 that scripts/mta-queue-exim.sh unpacks, one second after
+    /// Captured from the Exim 4.96 that scripts/stacks/mta-queue-exim.sh unpacks, one second after
     /// the last message arrived (IDs 1xWCt1-... are 1795612691).
     @Test func realExim496Listing() throws {
         let parser = try Self.exim(MTAQueueParserTests.fixture("exim-4.96-bpr.txt"), now: 1_795_612_695)

@@ -1,14 +1,14 @@
 import Foundation
 import Testing
 
-/// Runs scripts/mta-queue-postfix.sh and scripts/mta-queue-exim.sh: private MTAs whose queues
+/// Runs scripts/stacks/mta-queue-postfix.sh and scripts/stacks/mta-queue-exim.sh: private MTAs whose queues
 /// these tests fill, hold and empty without touching the shared test stack.
 enum MTAQueueLab {
     @discardableResult
     static func script(_ name: String, _ arguments: [String]) -> (code: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [Plugin.root + "/scripts/" + name] + arguments
+        process.arguments = [Plugin.root + "/scripts/stacks/" + name] + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

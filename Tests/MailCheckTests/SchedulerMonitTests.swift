@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// A real Monit (Debian's package), private, runs the shipped `check program` stanzas
-/// (monit-config/mailcheck.monitrc) against the test mail stack (scripts/monit-private.sh),
+/// (monit-config/mailcheck.monitrc) against the test mail stack (scripts/stacks/monit-private.sh),
 /// and `monit status` shows every one of them OK.
 @Suite struct SchedulerMonitTests {
     /// One `Program 'name'` block of `monit status`.
@@ -40,10 +40,10 @@ import Testing
         try #require(!checks.isEmpty)
         let dir = try Scheduler.tempDir("monit")
         defer {
-            _ = try? Scheduler.script("monit-private.sh", ["stop", dir])
+            _ = try? Scheduler.script("stacks/monit-private.sh", ["stop", dir])
             Scheduler.remove(dir)
         }
-        let start = try Scheduler.script("monit-private.sh", ["start", dir])
+        let start = try Scheduler.script("stacks/monit-private.sh", ["start", dir])
         try #require(start.code == 0, "\(start)")
 
         // Monit runs a program in one cycle (1 s here) and reads its exit in a later one;
@@ -56,7 +56,7 @@ import Testing
         #expect(expected.count >= checks.count, "a stanza per check: \(expected.sorted()) for \(checks)")
         var last = ""
         let done = try Scheduler.wait(40) {
-            last = try Scheduler.script("monit-private.sh", ["status", dir]).stdout
+            last = try Scheduler.script("stacks/monit-private.sh", ["status", dir]).stdout
             let programs = Self.programs(last)
             return Set(programs.map(\.name)) == expected && programs.allSatisfy { $0.fields["last exit value"] != nil }
         }

@@ -4,7 +4,7 @@ import Testing
 /// A real Nagios 4 and a real NRPE (Debian's packages), private and on loopback, run the
 /// shipped example platform (nagios-config/: commands, templates, services by role) against
 /// the test mail stack with the built checks as their plugin directory
-/// (scripts/nagios-private.sh); the results are read back from Nagios's status.dat.
+/// (scripts/stacks/nagios-private.sh); the results are read back from Nagios's status.dat.
 @Suite struct SchedulerNagiosTests {
     /// What each example service must show: state, the start of its output, words the output
     /// contains, and perfdata items (label, or `label=` prefix with thresholds) it carries.
@@ -45,10 +45,10 @@ import Testing
         try IMAPMailbox.append(.alice, folder: "INBOX", subject: "nagios example platform")
         let dir = try Scheduler.tempDir("nagios")
         defer {
-            _ = try? Scheduler.script("nagios-private.sh", ["stop", dir])
+            _ = try? Scheduler.script("stacks/nagios-private.sh", ["stop", dir])
             Scheduler.remove(dir)
         }
-        let start = try Scheduler.script("nagios-private.sh", ["start", dir])
+        let start = try Scheduler.script("stacks/nagios-private.sh", ["start", dir])
         try #require(start.code == 0, "\(start)")
         let statusFile = Scheduler.keyValues(start.stdout)["NAGIOS_STATUS"] ?? ""
 
@@ -64,7 +64,7 @@ import Testing
         // A forced check through the external command file runs every service again.
         sleep(1)
         let forcedAt = Int(Date().timeIntervalSince1970)
-        let force = try Scheduler.script("nagios-private.sh", ["force", dir])
+        let force = try Scheduler.script("stacks/nagios-private.sh", ["force", dir])
         try #require(force.code == 0, "\(force)")
         let rerun = Scheduler.wait(40) {
             let now = NagiosService.read(statusFile)
@@ -114,7 +114,7 @@ import Testing
         // The queues through NRPE. NRPE will not run as root and the stack's Postfix is a
         // private instance that postqueue shows to root only, so the check says UNKNOWN with
         // Postfix's reason: proof that an UNKNOWN and its text cross NRPE and check_nrpe
-        // intact. (scripts/monit-private.sh reads the same queue as root: OK.) A machine whose
+        // intact. (scripts/stacks/monit-private.sh reads the same queue as root: OK.) A machine whose
         // main.cf lists the directory in alternate_config_directories reads the queue.
         for host in ["mx1", "smtp1", "webmail1"] {
             guard let queue = byName["\(host)/Mail queue"] else {

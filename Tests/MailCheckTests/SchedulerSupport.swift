@@ -10,7 +10,7 @@ enum Scheduler {
     /// The built multi-call binary the private schedulers run as their plugins.
     static var binary: String { Plugin.buildDir + "/mailcheck" }
 
-    /// Runs `scripts/NAME args...` with the built binary named, stdin closed, bounded in time.
+    /// Runs `scripts/NAME args...` (NAME may be `stacks/nagios-private.sh`) with the built binary named, stdin closed, bounded in time.
     static func script(_ name: String, _ arguments: [String], limit: Double = 60) throws -> PluginRun {
         try Plugin.exec("/bin/bash", [Plugin.root + "/scripts/" + name] + arguments,
                         environment: ["MAILCHECK_BIN": binary], limit: limit)
@@ -30,11 +30,11 @@ enum Scheduler {
         try? FileManager.default.removeItem(atPath: dir)
     }
 
-    /// The checks the built binary knows: `mailcheck` without arguments lists them.
+    /// The checks the built binary knows (`mailcheck --list`): the suite's one list of checks.
     static func checks() throws -> [String] {
-        let run = try Plugin.exec(binary, [])
-        guard let list = run.stdout.components(separatedBy: "run as one of: ").dropFirst().first else { return [] }
-        return list.split(separator: "\n").first.map { $0.split(separator: " ").map(String.init) } ?? []
+        let run = try Plugin.exec(binary, ["--list"])
+        guard run.code == 0 else { return [] }
+        return run.stdout.split(separator: "\n").map(String.init)
     }
 
     /// Polls `condition` every 0.2 s until it holds or `seconds` pass; true when it held.

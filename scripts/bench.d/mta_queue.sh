@@ -1,8 +1,8 @@
 # check_mta_queue vs monitoring-plugins' check_mailq and vs `postqueue -j` alone, at 1,000 and
-# 10,000 deferred messages in a private Postfix instance (scripts/mta-queue-postfix.sh bench),
+# 10,000 deferred messages in a private Postfix instance (scripts/stacks/mta-queue-postfix.sh bench),
 # so the shared stack's queue is left alone. Sourced variables: BENCH_BIN, RUNS; function
 # measure. MTAQ_RUNS overrides RUNS here: a run at 10,000 messages takes about 0.3 s.
-mtaq=./scripts/mta-queue-postfix.sh
+mtaq=./scripts/stacks/mta-queue-postfix.sh
 mtaq_runs_saved=$RUNS
 RUNS=${MTAQ_RUNS:-40}
 $mtaq start bench

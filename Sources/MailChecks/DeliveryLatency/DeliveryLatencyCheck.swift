@@ -46,7 +46,7 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
     let usePOP3: Bool
     let pop3Mechanism: POP3Mechanism
     let smtpCredentials: Credentials
-    let smtpMechanism: String
+    let smtpMechanism: SMTPMechanism
     let imapCredentials: Credentials
     let imapMechanism: IMAPMechanism
     let helo: String?
@@ -78,7 +78,8 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
             throw UsageError("missing -U/--username (the IMAP user whose mailbox receives the probe)")
         }
         smtpCredentials = try DeliveryOptions.credentials(options, names: .smtp)
-        smtpMechanism = try options.choice("smtp-auth-mechanism", ["PLAIN", "LOGIN"], default: "PLAIN")
+        let smtpName = try options.choice("smtp-auth-mechanism", SMTPMechanism.allCases.map(\.rawValue), default: "PLAIN")
+        smtpMechanism = SMTPMechanism(rawValue: smtpName) ?? .plain
         let name = try options.choice("imap-auth-mechanism", IMAPMechanism.allCases.map(\.rawValue), default: "PLAIN")
         imapMechanism = IMAPMechanism(rawValue: name) ?? .plain
         helo = options.string("smtp-helo")
@@ -131,7 +132,9 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
                                   mechanism: imapMechanism)
         let smtpLogin = try smtpLogin()
         // The mailbox side first: a login that fails sends no probe that would be left behind.
-        let connection = try IMAPWatchConnection(imap, login: imapLogin, deadline: deadline, log: context)
+        let connection = try LoginHint.naming("imap-auth-mechanism") { () throws(CheckError) in
+            try IMAPWatchConnection(imap, login: imapLogin, deadline: deadline, log: context)
+        }
         defer { connection.close() }
         let mailbox = ProbeMailbox(imap: connection, folder: folder, context: context)
         try mailbox.select()

@@ -48,8 +48,11 @@ final class POP3ProbeDrop {
 
     /// A logged-in session; a failing login is CRITICAL and names the POP3 side.
     func session() throws(CheckError) -> POP3Maildrop {
-        let session = try POP3Maildrop(connection, login: login, deadline: deadline, log: context)
-        try session.open()
+        let session = try LoginHint.naming("pop3-auth-mechanism") { () throws(CheckError) in
+            let session = try POP3Maildrop(connection, login: login, deadline: deadline, log: context)
+            try session.open()
+            return session
+        }
         sessions += 1
         if sessions == 1 {
             connectPhases = session.connectPhases

@@ -17,7 +17,8 @@ struct SentProbe {
     func failure(_ error: CheckError, checkName: String) -> CheckError {
         let id = submission.queueID.map { "queue ID \($0), " } ?? ""
         return CheckError(error.status, error.message, detail: error.detail +
-                          ["the probe (\(id)token \(token.text)) was sent; a later run with --check-name \(checkName) removes it"])
+                          ["the probe (\(id)token \(token.text)) was sent; a later run with --check-name \(checkName) removes it"],
+                          cause: error.cause)
     }
 }
 
@@ -35,7 +36,7 @@ extension DeliveryLatencyCheck {
             submission = try submitter.submit()
         } catch {
             submitter.close()
-            throw error
+            throw LoginHint.add(to: error, option: "smtp-auth-mechanism")
         }
         let acceptedWall = CertificateFacts.wallClock() - (Deadline.now() - submission.acceptedAt)
         let reserve = min(0.5, max(0.1, deadline.seconds * 0.05))

@@ -66,7 +66,7 @@ public struct IMAPLoginCheck: MonitoringCheck {
             try session.logout()
         } catch let error {
             // Before the login there is nothing to show but the error; after it, what was measured stays.
-            guard session.loggedIn else { throw error }
+            guard session.loggedIn else { throw LoginHint.add(to: error, option: "auth-mechanism") }
             visit.failure = error
         }
         visit.total = Deadline.now() - started

@@ -38,7 +38,9 @@ public struct POP3LoginCheck: MonitoringCheck {
 
     public func run(_ context: RunContext) throws(CheckError) -> CheckReport {
         let login = POP3Login(user: credentials.username ?? "", password: try credentials.password(), mechanism: mechanism)
-        let c = try POP3Session.converse(connection, login: login, deadline: context.deadline, log: context)
+        let c = try LoginHint.naming("auth-mechanism") { () throws(CheckError) in
+            try POP3Session.converse(connection, login: login, deadline: context.deadline, log: context)
+        }
         var results: [CheckResult] = [
             .measure("time", c.total, unit: .seconds, thresholds: timing.total, min: 0,
                      message: "\(connection.endpoint) answered in \(NumberFormat.seconds(c.total))"),

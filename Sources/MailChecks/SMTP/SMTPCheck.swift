@@ -26,7 +26,7 @@ public struct SMTPCheck: MonitoringCheck {
     let helo: String?
     let requiredExtensions: [String]
     let credentials: Credentials
-    let mechanism: String
+    let mechanism: SMTPMechanism
 
     public init(options: ParsedOptions) throws(UsageError) {
         connection = try ConnectionOptions(options, defaultPort: 25, implicitPort: 465)
@@ -37,7 +37,8 @@ public struct SMTPCheck: MonitoringCheck {
         }
         requiredExtensions = options.strings("require-extension").map { $0.uppercased() }
         credentials = try Credentials(options)
-        mechanism = try options.choice("auth-mechanism", ["PLAIN", "LOGIN"], default: "PLAIN")
+        let name = try options.choice("auth-mechanism", SMTPMechanism.allCases.map(\.rawValue), default: "PLAIN")
+        mechanism = SMTPMechanism(rawValue: name) ?? .plain
     }
 
     public func run(_ context: RunContext) throws(CheckError) -> CheckReport {
@@ -50,10 +51,10 @@ public struct SMTPCheck: MonitoringCheck {
                                                     deadline: context.deadline, log: context)
         } catch {
             // Say which user a refused login was for.
-            if let login, error.message.hasPrefix("login failed") {
-                throw CheckError(error.status, "AUTH \(login.mechanism) failed for \(login.user)" + error.message.dropFirst("login failed".count), detail: error.detail)
+            if let login, let cause = error.cause, cause.kind == .loginRefused {
+                throw CheckError(error.status, "AUTH \(login.mechanism.rawValue) failed for \(login.user): \(cause.value)", detail: error.detail, cause: cause)
             }
-            throw error
+            throw LoginHint.add(to: error, option: "auth-mechanism")
         }
         return report(conversation, login: login)
     }
@@ -76,7 +77,7 @@ public struct SMTPCheck: MonitoringCheck {
         }
         var summary = "\(connection.endpoint) answered in \(NumberFormat.seconds(c.total))"
         if connection.tls != .plain { summary += connection.tls == .implicit ? ", TLS" : ", STARTTLS" }
-        if let login { summary += ", AUTH \(login.mechanism) as \(login.user)" }
+        if let login { summary += ", AUTH \(login.mechanism.rawValue) as \(login.user)" }
         if let cert = c.certificate, connection.tls != .plain {
             summary += ", cert \(NumberFormat.decimal(cert.daysLeft().rounded(.down), fractionDigits: 0)) days"
         }

@@ -38,42 +38,19 @@ final class CourierLikeIMAP: @unchecked Sendable {
         }
     }
 
-    let port: Int
+    var port: Int { listener.port }
     let state = State()
-    private let listener: Int32
+    private let listener: LoopbackListener
 
     /// `idle`: offer IDLE. `revealOn`: the commands at which new mail joins a session (a
     /// server may announce it only in IDLE).
     init(idle: Bool, revealOn: Set<String> = ["NOOP", "CHECK", "IDLE"]) throws {
-        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        self.listener = listener
-        var yes: Int32 = 1
-        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        let state = self.state
+        listener = try LoopbackListener { client in
+            var session = Session(client, state: state, idle: idle, revealOn: revealOn)
+            session.run()
+            return .close
         }
-        guard bound == 0, listen(listener, 16) == 0 else { close(listener); throw POSIXError(.EADDRINUSE) }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) }
-        }
-        port = Int(UInt16(bigEndian: addr.sin_port))
-        let fd = listener, state = self.state
-        Thread.detachNewThread {
-            while true {
-                let client = accept(fd, nil, nil)
-                if client < 0 { return }
-                Thread.detachNewThread { var session = Session(client, state: state, idle: idle, revealOn: revealOn); session.run() }
-            }
-        }
-    }
-
-    deinit {
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
     /// One client connection: the mailbox as this session knows it.
@@ -107,7 +84,6 @@ final class CourierLikeIMAP: @unchecked Sendable {
         }
 
         mutating func run() {
-            defer { close(client) }
             guard say(["* OK [CAPABILITY IMAP4rev1] Courier-IMAP ready (fake)"]) else { return }
             var pending: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 4096)

@@ -63,8 +63,9 @@ enum Plugin {
         }
         let dir = temp + "mailcheck-bin-\(getpid())-\(UUID().uuidString)"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        for name in ["check_smtp_session", "check_imap_login", "check_pop3_login", "check_mta_queue",
-                     "check_disk_growth", "check_delivery_latency", "check_nonexistent"] {
+        // The binary's own list, plus one name it does not know (for the unknown-name test).
+        let checks = (try? Scheduler.checks()) ?? []
+        for name in checks + ["check_nonexistent"] {
             unlink("\(dir)/\(name)")
             _ = symlink(buildDir + "/mailcheck", "\(dir)/\(name)")
         }

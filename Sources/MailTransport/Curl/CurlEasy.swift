@@ -1,40 +1,23 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CLibcurl
 import CheckKit
-
-/// libcurl, loaded on first use and initialised once per process.
-public enum CurlLibrary {
-    nonisolated(unsafe) static var loadError: String? = nil
-    nonisolated(unsafe) static var loaded = false
-
-    /// Loads libcurl (dlopen) and runs curl_global_init; UNKNOWN when it is missing.
-    public static func load() throws(CheckError) {
-        if loaded { return }
-        if let loadError { throw .unknown(loadError) }
-        var buffer = [CChar](repeating: 0, count: 512)
-        if mc_curl_load(&buffer, buffer.count) != 0 {
-            let message = String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            loadError = message
-            throw .unknown(message)
-        }
-        loaded = true
-    }
-
-    /// libcurl's version, for `-vv`.
-    public static var version: String {
-        loaded ? "\(String(cString: mc_version_string())) from \(String(cString: mc_curl_path()))" : "not loaded"
-    }
-}
 
 /// One curl easy handle and everything it points at; one owner, freed in deinit. Not
 /// Sendable: a handle belongs to the task that made it.
 public final class CurlEasy {
-    let handle: UnsafeMutableRawPointer
-    let errorBuffer: UnsafeMutablePointer<CChar>
+    /// The C handle: no code outside this type touches it, so every libcurl call made on a
+    /// connection goes through a typed method here and every CURLcode is looked at.
+    private let handle: UnsafeMutableRawPointer
+    private let errorBuffer: UnsafeMutablePointer<CChar>
     /// Protocol events with their times, filled by the debug callback.
     public let transcript: Transcript
-    /// The body curl received (a command's reply, a fetched message), bounded.
-    public let body: BodySink
-    var lists: [UnsafeMutablePointer<curl_slist>] = []
+    /// The bytes curl received (a command's untagged reply, a fetched message), bounded.
+    public let body: DataSink
+    /// What an upload reads from; held here so it lives exactly as long as the handle.
+    private var upload: UploadBox?
+    private var lists: [UnsafeMutablePointer<curl_slist>] = []
     /// Re-arms TCP_QUICKACK on the connection's socket (see PromptAcknowledgement).
     let acknowledgement = PromptAcknowledgement()
 
@@ -47,14 +30,14 @@ public final class CurlEasy {
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         transcript = Transcript(redact: redact)
-        body = BodySink(limit: bodyLimit)
+        body = DataSink(limit: bodyLimit)
         try set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(errorBuffer))
         try set(CURLOPT_NOSIGNAL, 1)
         try set(CURLOPT_FORBID_REUSE, 1)
         try set(CURLOPT_VERBOSE, 1)
-        _ = mc_setopt_debug_callback(handle, transcriptCallback)
+        try check(mc_setopt_debug_callback(handle, transcriptCallback), CURLOPT_DEBUGFUNCTION)
         try set(CURLOPT_DEBUGDATA, pointer: Unmanaged.passUnretained(transcript).toOpaque())
-        _ = mc_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, bodyCallback)
+        try check(mc_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, sinkCallback), CURLOPT_WRITEFUNCTION)
         try set(CURLOPT_WRITEDATA, pointer: Unmanaged.passUnretained(body).toOpaque())
         try acknowledgePromptly()
     }
@@ -62,13 +45,16 @@ public final class CurlEasy {
     /// Acknowledges the server's segments at once instead of after the kernel's delayed-ACK
     /// timer, so a server that leaves Nagle on (Postfix after its TLS 1.3 session tickets) is
     /// timed for its own work; every handle does this, for every protocol and TLS mode.
-    public func acknowledgePromptly() throws(CheckError) {
-        _ = mc_setopt_sockopt_callback(handle, rememberSocket)
+    func acknowledgePromptly() throws(CheckError) {
+        try check(mc_setopt_sockopt_callback(handle, rememberSocket), CURLOPT_SOCKOPTFUNCTION)
         try set(CURLOPT_SOCKOPTDATA, pointer: Unmanaged.passUnretained(acknowledgement).toOpaque())
         transcript.acknowledgement = acknowledgement
     }
 
     deinit {
+        // Cleanup may still talk (curl's own QUIT or LOGOUT on a kept connection) and call the
+        // write and read callbacks: `body` and `upload` are stored properties, released only
+        // after this body returns, so they are alive for it.
         mc_easy_cleanup(handle)
         lists.forEach { mc_slist_free_all($0) }
         errorBuffer.deallocate()
@@ -84,8 +70,8 @@ public final class CurlEasy {
         try check(mc_setopt_string(handle, option, value), option)
     }
 
-    /// Sets a pointer option.
-    public func set(_ option: CURLoption, pointer: UnsafeMutableRawPointer?) throws(CheckError) {
+    /// Sets a pointer option; private because a pointer's lifetime is this type's to manage.
+    private func set(_ option: CURLoption, pointer: UnsafeMutableRawPointer?) throws(CheckError) {
         try check(mc_setopt_pointer(handle, option, pointer), option)
     }
 
@@ -97,7 +83,15 @@ public final class CurlEasy {
         try check(mc_setopt_slist(handle, option, head), option)
     }
 
-    func check(_ code: CURLcode, _ option: CURLoption) throws(CheckError) {
+    /// Uploads read from `source` (SMTP's message); the source lives as long as the handle.
+    public func setUpload(_ source: some CurlUploadSource) throws(CheckError) {
+        let box = UploadBox(source)
+        upload = box
+        try check(mc_setopt_data_callback(handle, CURLOPT_READFUNCTION, uploadCallback), CURLOPT_READFUNCTION)
+        try set(CURLOPT_READDATA, pointer: Unmanaged.passUnretained(box).toOpaque())
+    }
+
+    private func check(_ code: CURLcode, _ option: CURLoption) throws(CheckError) {
         if code != CURLE_OK {
             throw .unknown("libcurl refused option \(option.rawValue): \(String(cString: mc_easy_strerror(code)))")
         }
@@ -127,6 +121,44 @@ public final class CurlEasy {
         return value
     }
 
+    /// curl's CURL_READFUNC_ABORT, for a `CurlUploadSource` that must stop the upload.
+    public static let abortUpload = 0x1000_0000
+
+    /// curl's short text for a code (`Failure when receiving data from the peer`).
+    public static func describe(_ code: CURLcode) -> String { String(cString: mc_easy_strerror(code)) }
+
+    /// The connected socket (CURLINFO_ACTIVESOCKET), or nil when there is none.
+    ///
+    /// The shim has no `curl_socket_t *` getter; curl writes an int through the pointer, so a
+    /// zeroed `long` receives it in its low half on a little-endian host (and in the high half
+    /// on a big-endian one). Whatever comes out is checked to be a socket before it is used.
+    public func activeSocket() -> Int32? {
+        var raw: Int = 0
+        guard mc_getinfo_long(handle, CURLINFO_ACTIVESOCKET, &raw) == CURLE_OK else { return nil }
+        #if _endian(little)
+        let fd = Int32(truncatingIfNeeded: raw)
+        #else
+        let fd = Int32(truncatingIfNeeded: raw >> 32)
+        #endif
+        var info = stat()
+        guard fd >= 0, fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFSOCK else { return nil }
+        return fd
+    }
+
+    /// Sends raw bytes on a CONNECT_ONLY connection (curl_easy_send, through TLS when on).
+    public func send(_ bytes: UnsafeRawBufferPointer) -> CurlIO {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return .done(0) }
+        var sent = 0
+        return CurlIO(mc_easy_send(handle, base, bytes.count, &sent), count: sent)
+    }
+
+    /// Receives raw bytes on a CONNECT_ONLY connection (curl_easy_recv); `.done(0)` is the peer's close.
+    public func receive(into buffer: UnsafeMutableRawBufferPointer) -> CurlIO {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return .again }
+        var got = 0
+        return CurlIO(mc_easy_recv(handle, base, buffer.count, &got), count: got)
+    }
+
     /// The certificate chain's fields (leaf first), when CURLOPT_CERTINFO was set.
     public func certificateChain() -> [[String]] {
         var info: UnsafeMutablePointer<curl_certinfo>? = nil
@@ -147,29 +179,46 @@ public final class CurlEasy {
     }
 }
 
-/// A finished transfer's code and message.
-public struct CurlOutcome: Sendable {
-    public let code: CURLcode
-    public let message: String
-    public var ok: Bool { code == CURLE_OK }
-}
+/// What one raw send or receive on a CONNECT_ONLY connection did.
+public enum CurlIO: Equatable {
+    /// This many bytes went out or came in (0 on receive: the peer closed).
+    case done(Int)
+    /// Nothing now (CURLE_AGAIN): wait on the socket and try again.
+    case again
+    /// curl failed with this code.
+    case failed(CURLcode)
 
-/// Collects what curl delivers to the write callback, up to a limit.
-public final class BodySink {
-    public private(set) var bytes: [UInt8] = []
-    let limit: Int
-    init(limit: Int) { self.limit = limit }
-    func append(_ p: UnsafeRawBufferPointer) {
-        if bytes.count < limit { bytes.append(contentsOf: p.prefix(limit - bytes.count)) }
+    init(_ code: CURLcode, count: Int) {
+        switch code {
+        case CURLE_OK: self = .done(count)
+        case CURLE_AGAIN: self = .again
+        default: self = .failed(code)
+        }
     }
 }
 
-private let bodyCallback: mc_data_callback = { data, size, count, user in
+/// A finished transfer's code and message.
+public struct CurlOutcome: Sendable {
+    /// curl's result code.
+    public let code: CURLcode
+    /// The sentence shown to the user.
+    public let message: String
+    /// True when curl reported success.
+    public var ok: Bool { code == CURLE_OK }
+}
+
+private let sinkCallback: mc_data_callback = { data, size, count, user in
     let total = size * count
     guard let user, let data else { return total }
-    Unmanaged<BodySink>.fromOpaque(user).takeUnretainedValue()
+    Unmanaged<DataSink>.fromOpaque(user).takeUnretainedValue()
         .append(UnsafeRawBufferPointer(start: data, count: total))
     return total
+}
+
+private let uploadCallback: mc_data_callback = { buffer, size, count, user in
+    guard let user, let buffer else { return 0 }
+    return Unmanaged<UploadBox>.fromOpaque(user).takeUnretainedValue().source
+        .read(into: UnsafeMutableRawBufferPointer(start: buffer, count: size * count))
 }
 
 private let transcriptCallback: curl_debug_callback = { _, type, data, size, user in

@@ -10,12 +10,13 @@ import CheckKit
 /// first transfer; LOGIN is sent as a command because libcurl only falls back to it when the
 /// server offers no SASL mechanism it knows. Not Sendable: it belongs to the task that made it.
 public final class IMAPSession {
+    /// Where and how to connect (host, port, TLS).
     public let connection: ConnectionOptions
+    /// Who logs in, and with which mechanism.
     public let login: IMAPLogin
     let deadline: Deadline
     let log: RunContext?
     let easy: CurlEasy
-    let sink = IMAPUntaggedSink()
     /// Logged in with the connection kept open.
     public private(set) var isOpen = false
     /// The login succeeded at some point (the connection may have closed since).
@@ -37,6 +38,7 @@ public final class IMAPSession {
     var capabilitiesComplete = false
     /// Negotiated TLS protocol and cipher (`TLSv1.3 / TLS_AES_256_GCM_SHA384`).
     public private(set) var tlsSession: String?
+    /// The server certificate's facts, when TLS was used.
     public private(set) var certificate: CertificateFacts?
     /// Seconds the LOGOUT exchange took, once `logout()` ran.
     public private(set) var logoutSeconds: Double?
@@ -47,17 +49,13 @@ public final class IMAPSession {
         self.login = login
         self.deadline = deadline
         self.log = log
+        // Untagged replies of a custom command reach the handle's sink whole (the transcript
+        // keeps only 512 characters of a line); each command resets it.
         easy = try login.handle(on: connection)
-        // Untagged replies of a custom command reach the write callback whole (the transcript
-        // keeps only 512 characters of a line); each command gets a fresh, bounded buffer.
-        _ = mc_setopt_data_callback(easy.handle, CURLOPT_WRITEFUNCTION, untaggedCallback)
-        try easy.set(CURLOPT_WRITEDATA, pointer: Unmanaged.passUnretained(sink).toOpaque())
     }
 
-    deinit {
-        // libcurl may still talk (LOGOUT) while the handle is freed: it must not write into a freed sink.
-        _ = mc_setopt_pointer(easy.handle, CURLOPT_WRITEDATA, nil)
-    }
+    /// The untagged lines the last command delivered.
+    var untagged: [String] { IMAPUntagged.lines(easy.body.bytes) }
 
     /// Runs one command (`EXAMINE "INBOX"`), connecting and logging in first if needed.
     /// A NO or BAD completion is returned; a failed connection, TLS or login throws.
@@ -66,7 +64,8 @@ public final class IMAPSession {
         guard !closed else { throw .unknown("IMAP connection to \(connection.endpoint) already closed") }
         if !isOpen && login.mechanism == .login {
             guard let user = IMAPSyntax.quoted(login.user), let password = IMAPSyntax.quoted(login.password) else {
-                throw .unknown("user name or password holds a control character, which LOGIN cannot send (use --auth-mechanism PLAIN)")
+                throw CheckError(.unknown, "user name or password holds a control character, which LOGIN cannot send",
+                                 cause: .init(.credentialsUnsendable, IMAPMechanism.plain.rawValue))
             }
             let reply = try perform("LOGIN \(user) \(password)", verb: "LOGIN")
             guard reply.status == .ok else {
@@ -115,7 +114,7 @@ public final class IMAPSession {
             closed = true
             throw IMAPClosedConnection.error(endpoint: connection.endpoint, unanswered: nil, completed: lastCompleted, cause: nil)
         }
-        sink.reset()
+        easy.body.reset()
         let first = easy.transcript.events.count
         log?.activity(isOpen ? "waiting for the reply to \(verb)" : "connecting to \(connection.endpoint)")
         if !isOpen { log?.log(2, "imap: \(connection.tls == .implicit ? "imaps" : "imap")://\(connection.endpoint) tls=\(connection.tls) login=\(login.commandName) (libcurl \(CurlLibrary.version))") }
@@ -130,7 +129,7 @@ public final class IMAPSession {
         if !wasOpen { absorbConnection(timeline) }
         // Capability lists come with the greeting, CAPABILITY and the login; later commands have none.
         if !wasOpen || verb == "CAPABILITY" || verb == "LOGIN" {
-            absorbCapabilities(timeline, loggedIn: wasOpen, explicit: verb == "CAPABILITY" ? sink.lines : [])
+            absorbCapabilities(timeline, loggedIn: wasOpen, explicit: verb == "CAPABILITY" ? untagged : [])
         }
         let exchange = timeline.lastExchange(command: verb)
         if wasOpen && (easy.long(CURLINFO_NUM_CONNECTS) ?? 0) > 0 {
@@ -156,7 +155,7 @@ public final class IMAPSession {
         closed = !isOpen
         if closing { shutDown() }
         // A BYE outside LOGOUT (shutdown, idle timeout): the server is gone, nothing more may be sent.
-        if !closing, let bye = sink.lines.first(where: { $0.uppercased().hasPrefix("BYE") }) {
+        if !closing, let bye = untagged.first(where: { $0.uppercased().hasPrefix("BYE") }) {
             byeText = bye
             isOpen = false
             closed = true
@@ -178,14 +177,13 @@ public final class IMAPSession {
         // A NO to the first command after AUTHENTICATE still means the login worked.
         if verb != "LOGIN" || status == .ok { loggedIn = true }
         return IMAPReply(command: Self.describe(command), status: status, text: text,
-                         untagged: sink.lines, seconds: seconds)
+                         untagged: untagged, seconds: seconds)
     }
 
     /// Shuts the connection's socket, so that the LOGOUT libcurl sends when it frees a kept
     /// connection fails at once instead of following the server's BYE.
     func shutDown() {
-        let fd = IMAPWireSocket.active(easy.handle)
-        if fd >= 0 { shutdown(fd, Int32(SHUT_RDWR)) }
+        if let fd = easy.activeSocket() { shutdown(fd, Int32(SHUT_RDWR)) }
     }
 
     func absorbConnection(_ timeline: IMAPTimeline) {
@@ -216,7 +214,8 @@ public final class IMAPSession {
         case CURLE_LOGIN_DENIED:
             if login.mechanism == .plain && !offered.contains("AUTH=PLAIN") {
                 let others = offered.filter { $0.hasPrefix("AUTH=") }.sorted().joined(separator: " ")
-                return .critical("AUTHENTICATE PLAIN not offered by \(endpoint) (\(others.isEmpty ? "no AUTH= capability" : others); try --auth-mechanism LOGIN)")
+                return CheckError(.critical, "AUTHENTICATE PLAIN not offered by \(endpoint) (\(others.isEmpty ? "no AUTH= capability" : others))",
+                                  cause: .init(.mechanismNotOffered, IMAPMechanism.login.rawValue))
             }
             let reply = timeline.events.last(where: { $0.direction == .received && !IMAPTimeline.tag($0.line).isEmpty })
             let text = reply.map { $0.line.split(separator: " ", maxSplits: 1).last.map(String.init) ?? $0.line } ?? outcome.message
@@ -245,8 +244,7 @@ public final class IMAPSession {
 
     /// True when the server has closed the kept connection (readable, and a peek reads nothing).
     func peerClosed() -> Bool {
-        let fd = IMAPWireSocket.active(easy.handle)
-        guard fd >= 0 else { return false }
+        guard let fd = easy.activeSocket() else { return false }
         var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         guard poll(&entry, 1, 0) > 0 else { return false }
         if entry.revents & Int16(POLLHUP | POLLERR) != 0 { return true }
@@ -272,7 +270,7 @@ public final class IMAPSession {
     func loginFailed(_ text: String) -> CheckError {
         // `NO [AUTHENTICATIONFAILED] Authentication failed.` reads better without the NO.
         let reason = text.hasPrefix("NO ") || text.hasPrefix("BAD ") ? String(text.split(separator: " ", maxSplits: 1).last ?? "") : text
-        return .critical("login failed for \(login.user): \(reason)")
+        return CheckError(.critical, "login failed for \(login.user): \(reason)", cause: .init(.loginRefused, reason))
     }
 
     static let safeVerbs: Set<String> = [
@@ -308,19 +306,10 @@ public final class IMAPSession {
     }
 }
 
-/// The untagged lines one custom command delivered, bounded.
-final class IMAPUntaggedSink {
-    private(set) var bytes: [UInt8] = []
-    let limit = 1 << 20
-
-    func reset() { bytes.removeAll(keepingCapacity: true) }
-
-    func append(_ p: UnsafeRawBufferPointer) {
-        if bytes.count < limit { bytes.append(contentsOf: p.prefix(limit - bytes.count)) }
-    }
-
+/// The untagged lines in what one custom command delivered.
+enum IMAPUntagged {
     /// Lines that start with `* `, without the marker.
-    var lines: [String] {
+    static func lines(_ bytes: [UInt8]) -> [String] {
         bytes.split(separator: UInt8(ascii: "\n")).compactMap { raw -> String? in
             var line = raw
             if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
@@ -328,14 +317,6 @@ final class IMAPUntaggedSink {
             return String(decoding: line.dropFirst(2), as: UTF8.self)
         }
     }
-}
-
-private let untaggedCallback: mc_data_callback = { data, size, count, user in
-    let total = size * count
-    guard let user, let data else { return total }
-    Unmanaged<IMAPUntaggedSink>.fromOpaque(user).takeUnretainedValue()
-        .append(UnsafeRawBufferPointer(start: data, count: total))
-    return total
 }
 
 extension String {

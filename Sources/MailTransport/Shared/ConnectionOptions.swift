@@ -32,19 +32,30 @@ public struct ConnectionOptions: Sendable {
         ]
     }
 
+    /// The host name or address to connect to.
     public let host: String
+    /// The TCP port.
     public let port: Int
+    /// 4 or 6 when -4/-6 forced an address family.
     public let ipVersion: Int?
+    /// Plain, STARTTLS or implicit TLS.
     public let tls: TLSMode
+    /// CA bundle to verify the server with (--cacert).
     public let caFile: String?
+    /// Directory of CA certificates (--capath).
     public let caPath: String?
+    /// Skip certificate verification (--insecure).
     public let insecure: Bool
+    /// Client certificate file.
     public let clientCert: String?
+    /// Client certificate key file.
     public let clientKey: String?
+    /// Server name to send and verify instead of the host.
     public let sni: String?
     /// Days-left thresholds as ranges (`N:` alerts below N), or empty.
     public let certThresholds: Thresholds
 
+    /// Reads the connection options; `implicitPort` is the default with --tls.
     public init(_ options: ParsedOptions, defaultPort: Int, implicitPort: Int) throws(UsageError) {
         guard let host = options.string("hostname"), !host.isEmpty else {
             throw UsageError("missing -H/--hostname")

@@ -6,10 +6,14 @@ public protocol LoginMechanism: RawRepresentable, CaseIterable, Sendable where R
 
 /// A user, a password and how to send them, for one protocol's login.
 public struct MailLogin<Mechanism: LoginMechanism>: Sendable {
+    /// The user name.
     public let user: String
+    /// The password (never shown).
     public let password: String
+    /// How the credentials are sent.
     public let mechanism: Mechanism
 
+    /// A login with its mechanism.
     public init(user: String, password: String, mechanism: Mechanism) {
         self.user = user
         self.password = password
@@ -27,6 +31,7 @@ public enum IMAPMechanism: String, LoginMechanism {
     /// The LOGIN command (RFC 3501 6.2.3), which every IMAP4rev1 server has unless LOGINDISABLED.
     case login = "LOGIN"
 
+    /// The command as the protocol names it.
     public var commandName: String { self == .plain ? "AUTHENTICATE PLAIN" : "LOGIN" }
 }
 
@@ -37,10 +42,24 @@ public enum POP3Mechanism: String, LoginMechanism {
     /// AUTH PLAIN (RFC 5034, RFC 4616).
     case plain = "PLAIN"
 
+    /// The command as the protocol names it.
     public var commandName: String { self == .user ? "USER/PASS" : "AUTH PLAIN" }
+}
+
+/// SMTP: SASL AUTH PLAIN or AUTH LOGIN (RFC 4954).
+public enum SMTPMechanism: String, LoginMechanism {
+    /// AUTH PLAIN (RFC 4616).
+    case plain = "PLAIN"
+    /// AUTH LOGIN, the old form many servers still offer.
+    case login = "LOGIN"
+
+    /// The command as the protocol names it.
+    public var commandName: String { "AUTH \(rawValue)" }
 }
 
 /// A login for IMAP.
 public typealias IMAPLogin = MailLogin<IMAPMechanism>
 /// A login for POP3.
 public typealias POP3Login = MailLogin<POP3Mechanism>
+/// A login for SMTP AUTH.
+public typealias SMTPLogin = MailLogin<SMTPMechanism>

@@ -10,11 +10,15 @@ public final class Transcript {
 
     /// One line and when it happened, in seconds since the transfer started.
     public struct Event: Sendable {
+        /// Seconds since the transfer started.
         public let time: Double
+        /// Sent, received, or a note of curl.
         public let direction: Direction
+        /// The line without CRLF.
         public let line: String
     }
 
+    /// Every event so far, in order.
     public private(set) var events: [Event] = []
     var start: Double = Deadline.now()
     let redact: @Sendable (String) -> String

@@ -15,7 +15,9 @@ public struct SMTPSubmission: Sendable {
     public let reply: String
     /// The queue ID the reply names, when it names one (Postfix, Exim, Sendmail forms).
     public let queueID: String?
+    /// Negotiated TLS protocol and cipher, when TLS was used.
     public let tlsSession: String?
+    /// The server certificate's facts, when TLS was used.
     public let certificate: CertificateFacts?
 }
 
@@ -53,21 +55,11 @@ public final class SMTPSubmitter {
                                       mechanism: login.mechanism, endpoint: endpoint)
             }
         }
-        let scheme = connection.tls == .implicit ? "smtps" : "smtp"
-        // curl sends the URL path as the EHLO name (its default is this host's name).
-        let path = helo.map { "/" + SMTPSession.percentEncode($0) } ?? ""
-        try easy.set(CURLOPT_URL, "\(scheme)://\(connection.urlHost):\(connection.port)\(path)")
-        try connection.apply(to: easy)
-        if let login {
-            try easy.set(CURLOPT_USERNAME, login.user)
-            try easy.set(CURLOPT_PASSWORD, login.password)
-            try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=\(login.mechanism)")
-        }
+        _ = try SMTPSession.prepare(easy, connection, helo: helo, login: login)
         try easy.set(CURLOPT_MAIL_FROM, "<\(sender)>")
         try easy.set(CURLOPT_MAIL_RCPT, list: ["<\(recipient)>"])
         try easy.set(CURLOPT_UPLOAD, 1)
-        _ = mc_setopt_data_callback(easy.handle, CURLOPT_READFUNCTION, messageCallback)
-        try easy.set(CURLOPT_READDATA, pointer: Unmanaged.passUnretained(source).toOpaque())
+        try easy.setUpload(source)
         // Keep the connection: without this curl sends QUIT and waits for its reply before
         // perform returns, which would delay the first look into the mailbox.
         try easy.set(CURLOPT_FORBID_REUSE, 0)
@@ -80,7 +72,7 @@ public final class SMTPSubmitter {
         guard let easy = handle else { throw .unknown("SMTP: the submission handle is already closed") }
         try connection.applyTimeouts(to: easy, deadline: deadline)
         log?.activity("submitting the probe to \(connection.endpoint)")
-        log?.log(2, "smtp: \(connection.tls == .implicit ? "smtps" : "smtp")://\(connection.endpoint) tls=\(connection.tls) auth=\(login?.mechanism ?? "none") (libcurl \(CurlLibrary.version))")
+        log?.log(2, "smtp: \(connection.tls == .implicit ? "smtps" : "smtp")://\(connection.endpoint) tls=\(connection.tls) auth=\(login?.mechanism.rawValue ?? "none") (libcurl \(CurlLibrary.version))")
         let outcome = easy.perform()
         let events = easy.transcript.events
         if (log?.verbosity ?? 0) >= 3 { easy.transcript.traceLines().forEach { line in log?.log(3, "smtp " + line) } }
@@ -99,7 +91,7 @@ public final class SMTPSubmitter {
         }
         if let login, let problem = SMTPAuthProof.problem(timeline, mechanism: login.mechanism, endpoint: connection.endpoint) {
             close()
-            throw CheckError(problem.status, "SMTP: " + problem.message, detail: problem.detail)
+            throw problem.prefixed("SMTP: ")
         }
         return SMTPSubmission(
             phases: phases, acceptedAt: easy.transcript.start + accepted.time, seconds: accepted.time,
@@ -111,8 +103,12 @@ public final class SMTPSubmitter {
     /// Says QUIT and closes, waiting for the reply at most the time left (1-5 s: curl counts whole seconds here).
     public func close() {
         guard let easy = handle else { return }
-        _ = try? easy.set(CURLOPT_SERVER_RESPONSE_TIMEOUT, max(1, min(5, Int(deadline.remaining.rounded(.up)))))
-        _ = mc_setopt_pointer(easy.handle, CURLOPT_READDATA, nil)
+        do {
+            try easy.set(CURLOPT_SERVER_RESPONSE_TIMEOUT, max(1, min(5, Int(deadline.remaining.rounded(.up)))))
+        } catch {
+            // The message is already accepted: a QUIT waiting on curl's default is no finding, but -vv shows it.
+            log?.log(2, "smtp: \(error.message)")
+        }
         handle = nil
     }
 
@@ -163,7 +159,7 @@ public final class SMTPSubmitter {
         let events = Array(all[..<quit])
         let reply = events.last(where: { $0.direction == .received })?.line
         if let problem = source.refused {
-            return CheckError(problem.status, "SMTP: " + problem.message, detail: problem.detail)
+            return problem.prefixed("SMTP: ")
         }
         // A refused sender or recipient after an AUTH that never happened, or libcurl's "no
         // mechanism in common" (a login failure although no AUTH was sent): the login is the cause.
@@ -171,10 +167,10 @@ public final class SMTPSubmitter {
         let pastLogin = all.contains { $0.direction == .sent && $0.line.uppercased().hasPrefix("MAIL FROM") }
         if let login, pastLogin || (outcome.code == CURLE_LOGIN_DENIED && timeline.authReply == nil),
            let problem = SMTPAuthProof.problem(timeline, mechanism: login.mechanism, endpoint: endpoint) {
-            return CheckError(problem.status, "SMTP: " + problem.message, detail: problem.detail)
+            return problem.prefixed("SMTP: ")
         }
         if outcome.code == CURLE_LOGIN_DENIED, let login {
-            return .critical("SMTP: AUTH \(login.mechanism) failed for \(login.user) at \(endpoint)\(reply.map { ": \($0)" } ?? "")")
+            return .critical("SMTP: AUTH \(login.mechanism.rawValue) failed for \(login.user) at \(endpoint)\(reply.map { ": \($0)" } ?? "")")
         }
         if let last = events.last(where: { $0.direction == .sent }), let reply,
            let lastReply = events.lastIndex(where: { $0.direction == .received }),
@@ -191,16 +187,16 @@ public final class SMTPSubmitter {
             }
         }
         if let refused = SMTPSession.refusal(events, endpoint: endpoint) {
-            return CheckError(refused.status, "SMTP: " + refused.message, detail: refused.detail)
+            return refused.prefixed("SMTP: ")
         }
         let error = CurlErrors.error(outcome, endpoint: endpoint, deadline: deadline,
                                      pending: SMTPSession.pending(events), serverReply: reply)
-        return CheckError(error.status, "SMTP: " + error.message, detail: error.detail)
+        return error.prefixed("SMTP: ")
     }
 }
 
 /// The message curl reads while uploading, in the pieces it asks for.
-final class MessageSource {
+final class MessageSource: CurlUploadSource {
     let bytes: [UInt8]
     var offset = 0
     /// Asked before the first byte goes out: a non-nil error aborts the upload, so the server
@@ -210,13 +206,10 @@ final class MessageSource {
     private(set) var refused: CheckError?
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 
-    /// curl's CURL_READFUNC_ABORT: ends the transfer with CURLE_ABORTED_BY_CALLBACK.
-    static let abort = 0x1000_0000
-
     func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
         if offset == 0, let refusal, let problem = refusal() {
             refused = problem
-            return Self.abort
+            return CurlEasy.abortUpload
         }
         let count = min(buffer.count, bytes.count - offset)
         guard count > 0 else { return 0 }
@@ -227,10 +220,4 @@ final class MessageSource {
         offset += count
         return count
     }
-}
-
-private let messageCallback: mc_data_callback = { buffer, size, count, user in
-    guard let user, let buffer else { return 0 }
-    return Unmanaged<MessageSource>.fromOpaque(user).takeUnretainedValue()
-        .read(into: UnsafeMutableRawBufferPointer(start: buffer, count: size * count))
 }

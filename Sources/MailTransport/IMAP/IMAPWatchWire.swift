@@ -16,7 +16,9 @@ public struct IMAPWireLine: Sendable {
 
 /// A tagged command's answer on the raw connection: completion, untagged lines, times.
 public struct IMAPWireReply: Sendable {
+    /// The command as sent (credentials redacted).
     public let command: String
+    /// The completion status.
     public let status: IMAPReply.Status
     /// The completion text after the status word.
     public let text: String
@@ -24,6 +26,7 @@ public struct IMAPWireReply: Sendable {
     public let untagged: [IMAPWireLine]
     /// Monotonic times the command went out and its completion came back.
     public let sentAt: Double
+    /// Monotonic time the completion came back.
     public let completedAt: Double
 
     /// Seconds from sending the command to its completion.
@@ -93,24 +96,6 @@ enum IMAPWireError: Error {
 
 /// Waits on the socket libcurl connected, bounded by an absolute monotonic time.
 enum IMAPWireSocket {
-    /// The connected socket from CURLINFO_ACTIVESOCKET, or -1.
-    ///
-    /// The shim has no `curl_socket_t *` getter; curl writes an int through the pointer, so a
-    /// zeroed `long` receives it in its low half on a little-endian host (and in the high half
-    /// on a big-endian one). Whatever comes out is checked to be a socket before it is used.
-    static func active(_ handle: UnsafeMutableRawPointer) -> Int32 {
-        var raw: Int = 0
-        guard mc_getinfo_long(handle, CURLINFO_ACTIVESOCKET, &raw) == CURLE_OK else { return -1 }
-        #if _endian(little)
-        let fd = Int32(truncatingIfNeeded: raw)
-        #else
-        let fd = Int32(truncatingIfNeeded: raw >> 32)
-        #endif
-        var info = stat()
-        guard fd >= 0, fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFSOCK else { return -1 }
-        return fd
-    }
-
     /// True when `fd` became ready for `events` before `until`; without a socket it naps 1 ms.
     static func wait(_ fd: Int32, events: Int16, until: Double) -> Bool {
         let left = until - Deadline.now()

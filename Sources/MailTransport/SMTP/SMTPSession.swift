@@ -8,26 +8,16 @@ public struct SMTPConversation: Sendable {
     public let phases: [(name: String, seconds: Double)]
     /// Total seconds, QUIT included.
     public let total: Double
+    /// The server's first line.
     public let banner: String
     /// EHLO keywords, upper-cased (`PIPELINING`, `SIZE`, `AUTH`, ...), from the last EHLO.
     public let extensions: [String]
     /// Negotiated TLS protocol and cipher (`TLSv1.3 / TLS_AES_256_GCM_SHA384`).
     public let tlsSession: String?
+    /// The server certificate's facts, when TLS was used.
     public let certificate: CertificateFacts?
 }
 
-/// A login for SMTP AUTH.
-public struct SMTPLogin: Sendable {
-    public let user: String
-    public let password: String
-    /// `PLAIN` or `LOGIN`.
-    public let mechanism: String
-    public init(user: String, password: String, mechanism: String) {
-        self.user = user
-        self.password = password
-        self.mechanism = mechanism
-    }
-}
 
 /// Speaks SMTP through libcurl: connect, banner, EHLO, optional STARTTLS and AUTH, NOOP, QUIT.
 /// libcurl does the protocol; the timeline of its debug callback gives each phase's time.
@@ -39,20 +29,11 @@ public enum SMTPSession {
     public static func converse(_ connection: ConnectionOptions, helo: String?, login: SMTPLogin?,
                                 deadline: Deadline, log: RunContext? = nil) throws(CheckError) -> SMTPConversation {
         let easy = try CurlEasy(redact: redact)
-        let scheme = connection.tls == .implicit ? "smtps" : "smtp"
-        // curl sends the URL path as the EHLO name (its default is this host's name).
-        let path = helo.map { "/" + percentEncode($0) } ?? ""
-        try easy.set(CURLOPT_URL, "\(scheme)://\(connection.urlHost):\(connection.port)\(path)")
+        let scheme = try prepare(easy, connection, helo: helo, login: login)
         try easy.set(CURLOPT_CUSTOMREQUEST, "NOOP")
-        try connection.apply(to: easy)
-        if let login {
-            try easy.set(CURLOPT_USERNAME, login.user)
-            try easy.set(CURLOPT_PASSWORD, login.password)
-            try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=\(login.mechanism)")
-        }
         try connection.applyTimeouts(to: easy, deadline: deadline)
         log?.activity("connecting to \(connection.endpoint)")
-        log?.log(2, "smtp: \(scheme)://\(connection.endpoint) tls=\(connection.tls) auth=\(login?.mechanism ?? "none") (libcurl \(CurlLibrary.version))")
+        log?.log(2, "smtp: \(scheme)://\(connection.endpoint) tls=\(connection.tls) auth=\(login?.mechanism.rawValue ?? "none") (libcurl \(CurlLibrary.version))")
         let outcome = easy.perform()
         let events = easy.transcript.events
         if log?.verbosity ?? 0 >= 3 { easy.transcript.traceLines().forEach { line in log?.log(3, line) } }
@@ -71,6 +52,21 @@ public enum SMTPSession {
             extensions: timeline.extensions,
             tlsSession: timeline.tlsSession,
             certificate: CertificateFacts(chain: easy.certificateChain()))
+    }
+
+    /// URL (with the EHLO name), TLS and login on a fresh handle; returns the scheme (`smtps`).
+    static func prepare(_ easy: CurlEasy, _ connection: ConnectionOptions, helo: String?, login: SMTPLogin?) throws(CheckError) -> String {
+        let scheme = connection.tls == .implicit ? "smtps" : "smtp"
+        // curl sends the URL path as the EHLO name (its default is this host's name).
+        let path = helo.map { "/" + percentEncode($0) } ?? ""
+        try easy.set(CURLOPT_URL, "\(scheme)://\(connection.urlHost):\(connection.port)\(path)")
+        try connection.apply(to: easy)
+        if let login {
+            try easy.set(CURLOPT_USERNAME, login.user)
+            try easy.set(CURLOPT_PASSWORD, login.password)
+            try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=\(login.mechanism.rawValue)")
+        }
+        return scheme
     }
 
     /// The error for a failed conversation, naming the step the server refused.

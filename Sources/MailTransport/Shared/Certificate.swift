@@ -5,7 +5,9 @@ import CheckKit
 
 /// Facts about the server's leaf certificate, from curl's certificate info.
 public struct CertificateFacts: Sendable {
+    /// The certificate's subject.
     public let subject: String?
+    /// The certificate's issuer.
     public let issuer: String?
     /// Expiry as seconds since the epoch.
     public let expiresAt: Double

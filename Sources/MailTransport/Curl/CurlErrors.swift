@@ -25,7 +25,8 @@ public enum CurlErrors {
         case CURLE_USE_SSL_FAILED:
             return .critical("STARTTLS failed with \(endpoint): \(message)\(reply)")
         case CURLE_LOGIN_DENIED:
-            return .critical("login failed\(reply.isEmpty ? ": \(message)" : reply)")
+            let said = serverReply.map { SafeText.quote($0) } ?? message
+            return CheckError(.critical, "login failed: \(said)", cause: .init(.loginRefused, said))
         case CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE, CURLE_SSL_ENGINE_NOTFOUND,
              CURLE_SSL_ENGINE_SETFAILED, CURLE_SSL_CIPHER, CURLE_UNSUPPORTED_PROTOCOL, CURLE_FAILED_INIT,
              CURLE_URL_MALFORMAT, CURLE_NOT_BUILT_IN, CURLE_BAD_FUNCTION_ARGUMENT, CURLE_UNKNOWN_OPTION,

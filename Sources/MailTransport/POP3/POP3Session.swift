@@ -8,13 +8,17 @@ public struct POP3Conversation: Sendable {
     public let phases: [(name: String, seconds: Double)]
     /// Total seconds, QUIT included.
     public let total: Double
+    /// The server's first line.
     public let banner: String
     /// CAPA lines (`STLS`, `SASL PLAIN LOGIN`, `USER`), upper-cased.
     public let capabilities: [String]
+    /// Messages in the maildrop (STAT).
     public let messages: Int
     /// Maildrop size in octets.
     public let octets: Int
+    /// Negotiated TLS protocol and cipher, when TLS was used.
     public let tlsSession: String?
+    /// The server certificate's facts, when TLS was used.
     public let certificate: CertificateFacts?
 }
 
@@ -42,7 +46,8 @@ public enum POP3Session {
             try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=PLAIN")
         } else {
             guard !login.user.contains(where: isControl), !login.password.contains(where: isControl) else {
-                throw .unknown("user name or password holds a control character, which USER/PASS cannot send (use --auth-mechanism PLAIN)")
+                throw CheckError(.unknown, "user name or password holds a control character, which USER/PASS cannot send",
+                                 cause: .init(.credentialsUnsendable, POP3Mechanism.plain.rawValue))
             }
             steps = [("USER \(login.user)", "USER"), ("PASS \(login.password)", "PASS")] + steps
         }
@@ -110,8 +115,10 @@ public enum POP3Session {
         case CURLE_LOGIN_DENIED:
             if !capabilities.contains(where: { $0.hasPrefix("SASL ") && $0.split(separator: " ").contains("PLAIN") }) {
                 let sasl = capabilities.first { $0.hasPrefix("SASL ") }
-                let other = capabilities.contains("USER") ? "; try --auth-mechanism USER" : (first.tlsEvent == nil ? "; before STLS?" : "")
-                return .critical("AUTH PLAIN not offered by \(endpoint) (\(sasl ?? "no SASL")\(other))")
+                let user = capabilities.contains("USER")
+                let other = !user && first.tlsEvent == nil ? "; before STLS?" : ""
+                return CheckError(.critical, "AUTH PLAIN not offered by \(endpoint) (\(sasl ?? "no SASL")\(other))",
+                                  cause: user ? .init(.mechanismNotOffered, POP3Mechanism.user.rawValue) : nil)
             }
             let authReply = timeline.reply(toVerb: "AUTH")?.line
             return .critical("login failed for \(login.user): \((authReply ?? lastReply).map(POP3Parse.errorText) ?? outcome.message)")
@@ -122,8 +129,9 @@ public enum POP3Session {
         case CURLE_WEIRD_SERVER_REPLY where verb == "USER" && stepReply.hasPrefix("-ERR") && !capabilities.isEmpty && !capabilities.contains("USER"):
             // The CAPA list said so before we asked (Dovecot offers USER only after STLS by default).
             let plain = capabilities.contains { $0.hasPrefix("SASL ") && $0.split(separator: " ").contains("PLAIN") }
-            let hint = plain ? "; try --auth-mechanism PLAIN" : (first.tlsEvent == nil ? "; before STLS?" : "")
-            return .critical("USER/PASS not offered by \(endpoint) (no USER capability\(hint)): \(POP3Parse.errorText(stepReply))")
+            let hint = !plain && first.tlsEvent == nil ? "; before STLS?" : ""
+            return CheckError(.critical, "USER/PASS not offered by \(endpoint) (no USER capability\(hint)): \(POP3Parse.errorText(stepReply))",
+                              cause: plain ? .init(.mechanismNotOffered, POP3Mechanism.plain.rawValue) : nil)
         case CURLE_WEIRD_SERVER_REPLY where (verb == "USER" || verb == "PASS") && stepReply.hasPrefix("-ERR"):
             return .critical("login failed for \(login.user): \(POP3Parse.errorText(stepReply))")
         case CURLE_WEIRD_SERVER_REPLY where stepReply.hasPrefix("-ERR"):

@@ -6,22 +6,22 @@ import CheckKit
 enum SMTPAuthProof {
     /// The CRITICAL error when the login asked for did not happen, or nil when an AUTH with
     /// `mechanism` was sent and answered 2xx.
-    static func problem(_ timeline: SMTPTimeline, mechanism: String, endpoint: String) -> CheckError? {
+    static func problem(_ timeline: SMTPTimeline, mechanism: SMTPMechanism, endpoint: String) -> CheckError? {
         guard let offered = timeline.authMechanisms else {
             // Without a TLS session the likeliest cause is a server that offers AUTH only after STARTTLS.
             return .critical("AUTH not offered by \(endpoint)\(timeline.tlsEvent == nil ? " (before STARTTLS?)" : "")")
         }
-        guard offered.contains(mechanism) else {
-            let usable = ["PLAIN", "LOGIN"].filter { $0 != mechanism && offered.contains($0) }
-            let hint = usable.first.map { "; try --auth-mechanism \($0)" } ?? ""
+        guard offered.contains(mechanism.rawValue) else {
+            let usable = SMTPMechanism.allCases.first { $0 != mechanism && offered.contains($0.rawValue) }
             let list = offered.isEmpty ? "no mechanism" : "offers " + offered.prefix(8).joined(separator: " ")
-            return .critical("AUTH \(mechanism) not offered by \(endpoint) (\(list)\(hint))")
+            return CheckError(.critical, "AUTH \(mechanism.rawValue) not offered by \(endpoint) (\(list))",
+                              cause: usable.map { .init(.mechanismNotOffered, $0.rawValue) })
         }
         guard let reply = timeline.authReply else {
-            return .critical("AUTH \(mechanism) was never sent to \(endpoint)")
+            return .critical("AUTH \(mechanism.rawValue) was never sent to \(endpoint)")
         }
         guard reply.hasPrefix("2") else {
-            return .critical("AUTH \(mechanism) not accepted by \(endpoint): \(reply)")
+            return .critical("AUTH \(mechanism.rawValue) not accepted by \(endpoint): \(reply)")
         }
         return nil
     }

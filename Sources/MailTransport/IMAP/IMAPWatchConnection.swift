@@ -11,7 +11,9 @@ import CheckKit
 /// through curl_easy_send/curl_easy_recv, waiting with poll() on curl's socket, every wait
 /// bounded by the deadline. Not Sendable: it belongs to the task that made it.
 public final class IMAPWatchConnection {
+    /// Where and how to connect (host, port, TLS).
     public let connection: ConnectionOptions
+    /// Who logs in, and with which mechanism.
     public let login: IMAPLogin
     let deadline: Deadline
     let log: RunContext?
@@ -26,7 +28,9 @@ public final class IMAPWatchConnection {
     public private(set) var greeting = ""
     /// Capabilities after login, upper-cased.
     public private(set) var capabilities: Set<String> = []
+    /// Negotiated TLS protocol and cipher, when TLS was used.
     public private(set) var tlsSession: String?
+    /// The server certificate's facts, when TLS was used.
     public private(set) var certificate: CertificateFacts?
 
     /// Connects and logs in; throws CRITICAL naming what failed (connect, TLS, login).
@@ -54,7 +58,7 @@ public final class IMAPWatchConnection {
         guard outcome.ok else { throw Self.failure(outcome, timeline, offered: offered, connection: connection, login: login, deadline: deadline) }
         open = true
         lastCompleted = timeline.lastExchange().completed
-        socket = IMAPWireSocket.active(easy.handle)
+        socket = easy.activeSocket() ?? -1
         connectPhases = timeline.connectPhases(resolved: easy.seconds(CURLINFO_NAMELOOKUP_TIME_T), implicitTLS: connection.tls == .implicit)
         tlsSession = timeline.tlsSession
         if connection.tls != .plain { certificate = CertificateFacts(chain: easy.certificateChain()) }
@@ -70,14 +74,15 @@ public final class IMAPWatchConnection {
     /// LOGIN as a command of our own, timed as the `login` phase.
     func sendLogin(offered: Set<String>) throws(CheckError) {
         guard let user = IMAPSyntax.quoted(login.user), let password = IMAPSyntax.quoted(login.password) else {
-            throw .unknown("IMAP: user name or password holds a control character, which LOGIN cannot send (use --imap-auth-mechanism PLAIN)")
+            throw CheckError(.unknown, "IMAP: user name or password holds a control character, which LOGIN cannot send",
+                             cause: .init(.credentialsUnsendable, IMAPMechanism.plain.rawValue))
         }
         let reply = try command("LOGIN \(user) \(password)")
         guard reply.status == .ok else {
             if offered.contains("LOGINDISABLED") {
                 throw .critical("IMAP: LOGIN is disabled by \(connection.endpoint) (LOGINDISABLED): \(reply.completion)")
             }
-            throw .critical("IMAP: login failed for \(login.user): \(reply.text)")
+            throw CheckError(.critical, "IMAP: login failed for \(login.user): \(reply.text)", cause: .init(.loginRefused, reply.text))
         }
         connectPhases.append(("login", reply.seconds))
         // Dovecot sends the new list untagged before the OK, others in the OK's response code.
@@ -189,7 +194,10 @@ public final class IMAPWatchConnection {
     public func logout() {
         // After the server's BYE nothing more is sent, not even LOGOUT.
         guard open, byeText == nil else { close(); return }
-        if deadline.remaining > 0.05 { _ = try? command("LOGOUT") }
+        if deadline.remaining > 0.05 {
+            // The measurement is done by now: a failed LOGOUT changes no state, but -vv shows it.
+            do { _ = try command("LOGOUT") } catch { log?.log(2, "imap: LOGOUT failed: \(error.message)") }
+        }
         close()
     }
 
@@ -224,13 +232,9 @@ public final class IMAPWatchConnection {
         var offset = 0
         let end = Deadline.now() + deadline.remaining
         while offset < bytes.count {
-            var sent = 0
-            let code = bytes.withUnsafeBytes { raw -> CURLcode in
-                guard let base = raw.baseAddress else { return CURLE_OK }
-                return mc_easy_send(easy.handle, base + offset, bytes.count - offset, &sent)
-            }
-            if code == CURLE_OK { offset += sent; continue }
-            guard code == CURLE_AGAIN else { throw broken(.failed(code)) }
+            let result = bytes.withUnsafeBytes { raw in easy.send(UnsafeRawBufferPointer(rebasing: raw[offset...])) }
+            if case .done(let sent) = result { offset += sent; continue }
+            if case .failed(let code) = result { throw broken(.failed(code)) }
             guard IMAPWireSocket.wait(socket, events: Int16(POLLOUT), until: end) else {
                 throw broken(.timedOut, pending: "sending \(shown.split(separator: " ").dropFirst().first ?? "")")
             }
@@ -262,17 +266,16 @@ public final class IMAPWatchConnection {
                 throw broken(error, pending: pending)
             }
             guard open else { throw broken(.closed, pending: pending) }
-            var got = 0
-            let code = chunk.withUnsafeMutableBytes { raw -> CURLcode in
-                guard let base = raw.baseAddress else { return CURLE_AGAIN }
-                return mc_easy_recv(easy.handle, base, raw.count, &got)
-            }
-            if code == CURLE_OK {
+            switch chunk.withUnsafeMutableBytes({ raw in easy.receive(into: raw) }) {
+            case .done(let got):
                 guard got > 0 else { throw broken(.closed, pending: pending) }
                 buffer.bytes += chunk[0..<got]
                 continue
+            case .failed(let code):
+                throw broken(.failed(code), pending: pending)
+            case .again:
+                break
             }
-            guard code == CURLE_AGAIN else { throw broken(.failed(code), pending: pending) }
             // Only wait on the socket after CURLE_AGAIN: TLS may hold decrypted bytes of its own.
             if !IMAPWireSocket.wait(socket, events: Int16(POLLIN), until: until) {
                 if pending == nil { return nil }
@@ -289,7 +292,7 @@ public final class IMAPWatchConnection {
     /// `IMAP: HOST closed the connection after LOGIN`: the step named as for libcurl's transfers.
     func closedError(cause: String?) -> CheckError {
         let error = IMAPClosedConnection.error(endpoint: connection.endpoint, unanswered: awaiting, completed: lastCompleted, cause: cause)
-        return CheckError(error.status, "IMAP: " + error.message, detail: error.detail)
+        return error.prefixed("IMAP: ")
     }
 
     /// The error for a connection that stopped working, naming what the run waited for.
@@ -307,9 +310,9 @@ public final class IMAPWatchConnection {
             guard wasOpen else { return .critical("IMAP: \(endpoint) closed the connection earlier (\(pending ?? "waiting"))") }
             return closedError(cause: nil)
         case .failed(let code) where code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR || code == CURLE_GOT_NOTHING:
-            return closedError(cause: String(cString: mc_easy_strerror(code)))
+            return closedError(cause: CurlEasy.describe(code))
         case .failed(let code):
-            return .critical("IMAP: connection to \(endpoint) broken: \(String(cString: mc_easy_strerror(code)))")
+            return .critical("IMAP: connection to \(endpoint) broken: \(CurlEasy.describe(code))")
         }
     }
 }

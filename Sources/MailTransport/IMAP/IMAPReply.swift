@@ -6,6 +6,7 @@ public struct IMAPReply: Sendable {
 
     /// The command as sent, with credentials redacted (`EXAMINE "INBOX"`).
     public let command: String
+    /// The completion status.
     public let status: Status
     /// The completion text after the status word (`[READ-ONLY] Examine completed.`).
     public let text: String
@@ -14,6 +15,7 @@ public struct IMAPReply: Sendable {
     /// Seconds from sending the command to its tagged completion.
     public let seconds: Double
 
+    /// A value with the given fields.
     public init(command: String, status: Status, text: String, untagged: [String], seconds: Double) {
         self.command = command
         self.status = status
@@ -37,9 +39,12 @@ public struct IMAPMailboxState: Sendable, Equatable {
     public var recent: Int?
     /// `[UNSEEN n]`: sequence number of the first unseen message (not a count).
     public var firstUnseen: Int?
+    /// UIDVALIDITY, when reported.
     public var uidValidity: Int?
+    /// UIDNEXT, when reported.
     public var uidNext: Int?
 
+    /// A value with the given fields.
     public init(exists: Int? = nil, recent: Int? = nil, firstUnseen: Int? = nil, uidValidity: Int? = nil, uidNext: Int? = nil) {
         self.exists = exists
         self.recent = recent
@@ -51,11 +56,16 @@ public struct IMAPMailboxState: Sendable, Equatable {
 
 /// One resource of a quota root (`STORAGE 10 1024`); STORAGE counts units of 1024 octets.
 public struct IMAPQuota: Sendable, Equatable {
+    /// The quota root.
     public let root: String
+    /// The resource (STORAGE, MESSAGE).
     public let resource: String
+    /// Used amount.
     public let usage: Double
+    /// The limit.
     public let limit: Double
 
+    /// A value with the given fields.
     public init(root: String, resource: String, usage: Double, limit: Double) {
         self.root = root
         self.resource = resource
@@ -66,9 +76,13 @@ public struct IMAPQuota: Sendable, Equatable {
 
 /// Attributes of one `* n FETCH (...)` response.
 public struct IMAPFetched: Sendable, Equatable {
+    /// The message sequence number.
     public var sequence: Int?
+    /// The UID.
     public var uid: Int?
+    /// RFC822.SIZE in bytes.
     public var size: Int?
+    /// INTERNALDATE as the server wrote it.
     public var internalDate: String?
     /// The octet count of the first literal (`{584}`), e.g. the header fetched.
     public var literalSize: Int?

@@ -12,12 +12,14 @@ import CheckKit
 /// Every failure message starts with `POP3: `.
 public final class POP3Maildrop {
     let easy: CurlEasy
+    /// Where and how to connect (host, port, TLS).
     public let connection: ConnectionOptions
     let login: POP3Login
     let deadline: Deadline
     let log: RunContext?
     /// resolve, connect, tls, banner, capa of the first transfer, and login.
     public private(set) var connectPhases: [(name: String, seconds: Double)] = []
+    /// Negotiated TLS protocol and cipher, when TLS was used.
     public private(set) var tlsSession: String?
     /// Seconds of the whole session so far.
     public var seconds: Double { Deadline.now() - started }
@@ -32,11 +34,15 @@ public final class POP3Maildrop {
     /// A reply: `ok` false when the server refused the command with -ERR (libcurl then ends the
     /// session); `body` holds a multi-line reply's lines without the final `.`.
     public struct Reply {
+        /// False when the server answered -ERR.
         public let ok: Bool
+        /// The status line (`+OK 2 messages`).
         public let line: String
+        /// The multi-line body, when there was one.
         public let body: [UInt8]
     }
 
+    /// Prepares the handle; nothing is sent until `open()`.
     public init(_ connection: ConnectionOptions, login: POP3Login, deadline: Deadline, log: RunContext?) throws(CheckError) {
         easy = try CurlEasy(redact: POP3Session.redact, bodyLimit: 8 << 20)
         self.connection = connection
@@ -51,7 +57,8 @@ public final class POP3Maildrop {
             try easy.set(CURLOPT_PASSWORD, login.password)
             try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=PLAIN")
         } else if login.user.contains(where: POP3Session.isControl) || login.password.contains(where: POP3Session.isControl) {
-            throw .unknown("user name or password holds a control character, which USER/PASS cannot send (use --pop3-auth-mechanism PLAIN)")
+            throw CheckError(.unknown, "user name or password holds a control character, which USER/PASS cannot send",
+                             cause: .init(.credentialsUnsendable, POP3Mechanism.plain.rawValue))
         }
     }
 
@@ -107,7 +114,7 @@ public final class POP3Maildrop {
             let first = POP3Timeline(events: easy.transcript.events[...])
             let error = POP3Session.failure(outcome, timeline, first: first, connection: connection, login: login, deadline: deadline, verb: verb)
             closed = true
-            throw CheckError(error.status, "POP3: " + error.message, detail: error.detail)
+            throw error.prefixed("POP3: ")
         }
         if last {
             closed = true

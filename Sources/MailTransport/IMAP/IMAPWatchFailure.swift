@@ -13,13 +13,14 @@ extension IMAPWatchConnection {
         case CURLE_LOGIN_DENIED:
             if login.mechanism == .plain && !offered.contains("AUTH=PLAIN") {
                 let others = offered.filter { $0.hasPrefix("AUTH=") }.sorted().joined(separator: " ")
-                error = .critical("AUTHENTICATE PLAIN not offered by \(endpoint) (\(others.isEmpty ? "no AUTH= capability" : others); try --imap-auth-mechanism LOGIN)")
+                error = CheckError(.critical, "AUTHENTICATE PLAIN not offered by \(endpoint) (\(others.isEmpty ? "no AUTH= capability" : others))",
+                                   cause: .init(.mechanismNotOffered, IMAPMechanism.login.rawValue))
             } else {
                 let reply = timeline.events.last(where: { $0.direction == .received && !IMAPTimeline.tag($0.line).isEmpty })
                 var text = reply.map { $0.line.split(separator: " ", maxSplits: 1).last.map(String.init) ?? $0.line } ?? outcome.message
                 // `NO [AUTHENTICATIONFAILED] Authentication failed.` reads better without the NO.
                 if text.hasPrefix("NO ") || text.hasPrefix("BAD ") { text = String(text.split(separator: " ", maxSplits: 1).last ?? "") }
-                error = .critical("login failed for \(login.user): \(text)")
+                error = CheckError(.critical, "login failed for \(login.user): \(text)", cause: .init(.loginRefused, text))
             }
         case CURLE_RECV_ERROR where !greeting.isEmpty, CURLE_SEND_ERROR where !greeting.isEmpty, CURLE_GOT_NOTHING where !greeting.isEmpty:
             let exchange = timeline.lastExchange()
@@ -36,6 +37,6 @@ extension IMAPWatchConnection {
                                      pending: timeline.pending(implicitTLS: connection.tls == .implicit),
                                      serverReply: timeline.events.last(where: { $0.direction == .received })?.line)
         }
-        return CheckError(error.status, "IMAP: " + error.message, detail: error.detail)
+        return error.prefixed("IMAP: ")
     }
 }

@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+
+/// scripts/test-fast.sh skips the suites that need the real mail stack, root or a scheduler;
+/// a suite that starts needing one without being listed there would break the fast command
+/// for a newcomer, so this finds such a suite by what its file uses.
+@Suite struct TestSplitTests {
+    /// What only the full run (scripts/test.sh) provides.
+    static let stackMarkers = ["MailStack[", "IMAPMailbox.", "ScratchFilesystem(", "Scheduler.script(",
+                               "DeliveryLab.doveadm", "DeliveryLab.arguments", "mta-queue-postfix.sh", "mta-queue-exim.sh"]
+
+    /// The suite names in test-fast.sh's STACK_SUITES=( ... ).
+    static func stackSuites() -> Set<String> {
+        let script = Shipped.text("scripts/test-fast.sh")
+        guard let start = script.range(of: "STACK_SUITES=("), let end = script[start.upperBound...].firstIndex(of: ")") else { return [] }
+        return Set(script[start.upperBound..<end].split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+    }
+
+    @Test func everySuiteThatNeedsTheStackIsSkippedByTheFastCommand() throws {
+        let listed = Self.stackSuites()
+        try #require(!listed.isEmpty, "scripts/test-fast.sh has no STACK_SUITES")
+        let dir = Plugin.root + "/Tests/MailCheckTests"
+        for file in try FileManager.default.contentsOfDirectory(atPath: dir) where file.hasSuffix("Tests.swift") && file != "TestSplitTests.swift" {
+            // Code only: a comment may name a script the suite does not run.
+            let text = Shipped.text("Tests/MailCheckTests/" + file).split(separator: "\n")
+                .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//") }.joined(separator: "\n")
+            guard let marker = Self.stackMarkers.first(where: { text.contains($0) }) else { continue }
+            for suite in Self.suiteNames(text) {
+                #expect(listed.contains(suite), "\(file) uses \(marker): add \(suite) to STACK_SUITES in scripts/test-fast.sh")
+            }
+        }
+    }
+
+    /// `struct NameTests` declarations of a file.
+    static func suiteNames(_ text: String) -> [String] {
+        text.split(separator: "\n").compactMap { line -> String? in
+            guard let range = line.range(of: "struct ") else { return nil }
+            let name = line[range.upperBound...].prefix(while: { $0.isLetter || $0.isNumber })
+            return name.hasSuffix("Tests") ? String(name) : nil
+        }
+    }
+}
