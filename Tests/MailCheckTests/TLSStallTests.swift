@@ -7,9 +7,16 @@ import Testing
 /// transport acknowledges at once (PromptAcknowledgement), so on loopback every phase is the
 /// server's own time. Each phase's best of a few runs is bounded, never compared for equality:
 /// a busy machine can slow one run, but no run escapes a 40 ms timer that is still there.
-@Suite struct TLSStallTests {
+@Suite(.serialized) struct TLSStallTests {
     static let bound = 0.020
-    static let attempts = 5
+    /// The handshake and the password check are CPU work (crypto, SHA512-crypt) that other
+    /// tests running at the same time slow down; no delayed-ACK timer hides in them, so their
+    /// bound only says "no 40 ms timer", with room for a loaded machine.
+    static let cpuPhases: Set<String> = ["time_tls", "time_login", "time_auth"]
+    static let cpuBound = 0.038
+    static let attempts = 8
+
+    static func bound(_ label: String) -> Double { cpuPhases.contains(label) ? cpuBound : bound }
 
     /// Runs a check until every phase has been seen under the bound once (at most `attempts`
     /// runs) and returns each phase's best time.
@@ -24,7 +31,7 @@ import Testing
                 guard pair.count == 2, pair[0].hasPrefix("time_"), let value = run.metric(String(pair[0])) else { continue }
                 best[String(pair[0])] = min(best[String(pair[0])] ?? value, value)
             }
-            if best.values.allSatisfy({ $0 < Self.bound }) { break }
+            if best.allSatisfy({ $0.value < Self.bound($0.key) }) { break }
         }
         return best
     }
@@ -33,7 +40,7 @@ import Testing
         let best = try bestPhases(name, arguments)
         #expect(best[phase] != nil, "no \(phase) measured: \(best)")
         for (label, seconds) in best.sorted(by: { $0.key < $1.key }) {
-            #expect(seconds < Self.bound, "\(label) never under \(Self.bound) s in \(Self.attempts) runs: \(best)")
+            #expect(seconds < Self.bound(label), "\(label) never under \(Self.bound(label)) s in \(Self.attempts) runs: \(best)")
         }
     }
 

@@ -144,3 +144,16 @@ func expectWellFormed(_ run: PluginRun, sourceLocation: SourceLocation = #_sourc
     let unsafe = run.stdout.unicodeScalars.filter { ($0 != "\n" && SafeText.isUnsafe($0)) || $0 == "\u{FFFD}" }
     #expect(unsafe.isEmpty, "unescaped code points \(unsafe.map { "U+" + String($0.value, radix: 16) }): \(run)", sourceLocation: sourceLocation)
 }
+
+/// Writes a script that a test then runs. The file is opened close-on-exec: a descriptor open
+/// for writing that a child forked meanwhile by a parallel test inherits would make running the
+/// script fail with "Text file busy" (ETXTBSY) for as long as that child lives.
+func writeExecutable(_ text: String, to path: String) throws {
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+    guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    defer { close(fd) }
+    let bytes = Array(text.utf8)
+    let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    guard written == bytes.count else { throw POSIXError(.EIO) }
+    fchmod(fd, 0o755)
+}
