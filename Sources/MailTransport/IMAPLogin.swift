@@ -16,6 +16,10 @@ extension IMAPLogin {
             try easy.set(CURLOPT_USERNAME, user)
             try easy.set(CURLOPT_PASSWORD, password)
             try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=PLAIN")
+        } else if mechanism == .oauthbearer {
+            try easy.set(CURLOPT_USERNAME, user)
+            try easy.set(CURLOPT_XOAUTH2_BEARER, password)
+            try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=OAUTHBEARER")
         }
         return easy
     }

@@ -4,9 +4,15 @@ public protocol LoginMechanism: RawRepresentable, CaseIterable, Sendable where R
     var commandName: String { get }
 }
 
+extension LoginMechanism {
+    /// True for the SASL mechanisms that carry an OAuth2 bearer token instead of a password.
+    public var isOAuth: Bool { rawValue == "XOAUTH2" || rawValue == "OAUTHBEARER" }
+}
+
 /// A user, a password and how to send them, for one protocol's login.
 public struct MailLogin<Mechanism: LoginMechanism>: Sendable {
     public let user: String
+    /// The password, or the OAuth2 access token for XOAUTH2 and OAUTHBEARER.
     public let password: String
     public let mechanism: Mechanism
 
@@ -26,8 +32,12 @@ public enum IMAPMechanism: String, LoginMechanism {
     case plain = "PLAIN"
     /// The LOGIN command (RFC 3501 6.2.3), which every IMAP4rev1 server has unless LOGINDISABLED.
     case login = "LOGIN"
+    /// AUTHENTICATE XOAUTH2 (Google's and Microsoft's bearer-token mechanism), sent by the suite.
+    case xoauth2 = "XOAUTH2"
+    /// AUTHENTICATE OAUTHBEARER (RFC 7628), sent by libcurl.
+    case oauthbearer = "OAUTHBEARER"
 
-    public var commandName: String { self == .plain ? "AUTHENTICATE PLAIN" : "LOGIN" }
+    public var commandName: String { self == .login ? "LOGIN" : "AUTHENTICATE \(rawValue)" }
 }
 
 /// POP3: USER/PASS or SASL AUTH PLAIN.
@@ -36,8 +46,26 @@ public enum POP3Mechanism: String, LoginMechanism {
     case user = "USER"
     /// AUTH PLAIN (RFC 5034, RFC 4616).
     case plain = "PLAIN"
+    /// AUTH XOAUTH2 with the initial response (RFC 5034), sent by the suite.
+    case xoauth2 = "XOAUTH2"
+    /// AUTH OAUTHBEARER (RFC 7628), sent by libcurl.
+    case oauthbearer = "OAUTHBEARER"
 
-    public var commandName: String { self == .user ? "USER/PASS" : "AUTH PLAIN" }
+    public var commandName: String { self == .user ? "USER/PASS" : "AUTH \(rawValue)" }
+}
+
+/// SMTP AUTH: the SASL mechanisms the suite sends (libcurl speaks SMTP AUTH itself).
+public enum SMTPMechanism: String, LoginMechanism {
+    /// AUTH PLAIN (RFC 4616).
+    case plain = "PLAIN"
+    /// AUTH LOGIN (the de facto username/password exchange).
+    case login = "LOGIN"
+    /// AUTH XOAUTH2; libcurl 7.88 sends OAUTHBEARER instead when the server offers both.
+    case xoauth2 = "XOAUTH2"
+    /// AUTH OAUTHBEARER (RFC 7628).
+    case oauthbearer = "OAUTHBEARER"
+
+    public var commandName: String { "AUTH \(rawValue)" }
 }
 
 /// A login for IMAP.

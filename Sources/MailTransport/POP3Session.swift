@@ -40,6 +40,16 @@ public enum POP3Session {
             try easy.set(CURLOPT_USERNAME, login.user)
             try easy.set(CURLOPT_PASSWORD, login.password)
             try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=PLAIN")
+        } else if login.mechanism == .oauthbearer {
+            try easy.set(CURLOPT_USERNAME, login.user)
+            try easy.set(CURLOPT_XOAUTH2_BEARER, login.password)
+            try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=OAUTHBEARER")
+        } else if login.mechanism == .xoauth2 {
+            // By hand: libcurl 7.88 sends OAUTHBEARER whenever the server offers both (curl issue 10259).
+            guard !login.user.contains(where: isControl) else {
+                throw .unknown("user name holds a control character, which XOAUTH2 cannot send")
+            }
+            steps = [("AUTH XOAUTH2 \(SASLBearer.xoauth2(user: login.user, token: login.password))", "AUTH")] + steps
         } else {
             guard !login.user.contains(where: isControl), !login.password.contains(where: isControl) else {
                 throw .unknown("user name or password holds a control character, which USER/PASS cannot send (use --auth-mechanism PLAIN)")
@@ -108,10 +118,11 @@ public enum POP3Session {
         let capabilities = first.capabilities
         switch outcome.code {
         case CURLE_LOGIN_DENIED:
-            if !capabilities.contains(where: { $0.hasPrefix("SASL ") && $0.split(separator: " ").contains("PLAIN") }) {
+            let mechanism = login.mechanism.rawValue
+            if !capabilities.contains(where: { $0.hasPrefix("SASL ") && $0.split(separator: " ").contains(Substring(mechanism)) }) {
                 let sasl = capabilities.first { $0.hasPrefix("SASL ") }
                 let other = capabilities.contains("USER") ? "; try --auth-mechanism USER" : (first.tlsEvent == nil ? "; before STLS?" : "")
-                return .critical("AUTH PLAIN not offered by \(endpoint) (\(sasl ?? "no SASL")\(other))")
+                return .critical("AUTH \(mechanism) not offered by \(endpoint) (\(sasl ?? "no SASL")\(other))")
             }
             let authReply = timeline.reply(toVerb: "AUTH")?.line
             return .critical("login failed for \(login.user): \((authReply ?? lastReply).map(POP3Parse.errorText) ?? outcome.message)")
@@ -124,7 +135,7 @@ public enum POP3Session {
             let plain = capabilities.contains { $0.hasPrefix("SASL ") && $0.split(separator: " ").contains("PLAIN") }
             let hint = plain ? "; try --auth-mechanism PLAIN" : (first.tlsEvent == nil ? "; before STLS?" : "")
             return .critical("USER/PASS not offered by \(endpoint) (no USER capability\(hint)): \(POP3Parse.errorText(stepReply))")
-        case CURLE_WEIRD_SERVER_REPLY where (verb == "USER" || verb == "PASS") && stepReply.hasPrefix("-ERR"):
+        case CURLE_WEIRD_SERVER_REPLY where (verb == "USER" || verb == "PASS" || verb == "AUTH") && stepReply.hasPrefix("-ERR"):
             return .critical("login failed for \(login.user): \(POP3Parse.errorText(stepReply))")
         case CURLE_WEIRD_SERVER_REPLY where stepReply.hasPrefix("-ERR"):
             return .critical("\(verb) failed: \(stepReply)")

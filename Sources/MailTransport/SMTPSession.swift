@@ -27,6 +27,17 @@ public struct SMTPLogin: Sendable {
         self.password = password
         self.mechanism = mechanism
     }
+
+    /// Gives curl the user and the password, or for XOAUTH2 and OAUTHBEARER the bearer token.
+    func apply(to easy: CurlEasy) throws(CheckError) {
+        try easy.set(CURLOPT_USERNAME, user)
+        if mechanism == "XOAUTH2" || mechanism == "OAUTHBEARER" {
+            try easy.set(CURLOPT_XOAUTH2_BEARER, password)
+        } else {
+            try easy.set(CURLOPT_PASSWORD, password)
+        }
+        try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=\(mechanism)")
+    }
 }
 
 /// Speaks SMTP through libcurl: connect, banner, EHLO, optional STARTTLS and AUTH, NOOP, QUIT.
@@ -46,9 +57,7 @@ public enum SMTPSession {
         try easy.set(CURLOPT_CUSTOMREQUEST, "NOOP")
         try connection.apply(to: easy)
         if let login {
-            try easy.set(CURLOPT_USERNAME, login.user)
-            try easy.set(CURLOPT_PASSWORD, login.password)
-            try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=\(login.mechanism)")
+            try login.apply(to: easy)
         }
         try connection.applyTimeouts(to: easy, deadline: deadline)
         log?.activity("connecting to \(connection.endpoint)")
