@@ -331,7 +331,8 @@ install_file() {
 # frank's Sieve script: a delivery probe goes to Junk with the headers a spam filter adds.
 write_sieve() {
   local home=$MAILDIR/$DOMAIN/$JUNK_USER
-  mkdir -p "$home"
+  # Made as the mail store's owner: Dovecot (as vmail) creates the other users' homes beside it.
+  install -d -o "$VMAIL_UID" -g "$VMAIL_GID" -m 700 "$MAILDIR/$DOMAIN" "$home"
   cat >"$home/.dovecot.sieve.tmp" <<'EOF'
 require ["fileinto", "editheader"];
 if exists "X-Mailcheck-Probe" {
