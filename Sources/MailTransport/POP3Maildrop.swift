@@ -50,6 +50,10 @@ public final class POP3Maildrop {
             try easy.set(CURLOPT_USERNAME, login.user)
             try easy.set(CURLOPT_PASSWORD, login.password)
             try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=PLAIN")
+        } else if login.mechanism == .oauthbearer {
+            try easy.set(CURLOPT_USERNAME, login.user)
+            try easy.set(CURLOPT_XOAUTH2_BEARER, login.password)
+            try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=OAUTHBEARER")
         } else if login.user.contains(where: POP3Session.isControl) || login.password.contains(where: POP3Session.isControl) {
             throw .unknown("user name or password holds a control character, which USER/PASS cannot send (use --pop3-auth-mechanism PLAIN)")
         }
@@ -57,7 +61,9 @@ public final class POP3Maildrop {
 
     /// Connects and logs in: USER and PASS as commands, or AUTH PLAIN within a NOOP.
     public func open() throws(CheckError) {
-        let steps = login.mechanism == .user ? [("USER \(login.user)", "USER"), ("PASS \(login.password)", "PASS")] : [("NOOP", "NOOP")]
+        var steps = login.mechanism == .user ? [("USER \(login.user)", "USER"), ("PASS \(login.password)", "PASS")] : [("NOOP", "NOOP")]
+        // XOAUTH2 by hand: libcurl 7.88 sends OAUTHBEARER whenever the server offers both.
+        if login.mechanism == .xoauth2 { steps = [("AUTH XOAUTH2 \(SASLBearer.xoauth2(user: login.user, token: login.password))", "AUTH")] }
         for (command, verb) in steps {
             let reply = try send(command, verb: verb, multiline: false, last: false)
             guard reply.ok else { throw .critical("POP3: login failed for \(login.user): \(POP3Parse.errorText(reply.line))") }

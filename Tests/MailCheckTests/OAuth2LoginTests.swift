@@ -155,3 +155,26 @@ import Testing
         #expect(run.code == 3, "\(run)")
     }
 }
+
+/// check_delivery_latency with OAuth2 on both sides: the SMTP side's --smtp-oauth2-* and the
+/// receiving side's --oauth2-*, over IMAP and over POP3.
+@Suite struct OAuth2DeliveryTests {
+    @Test(arguments: [["--imap-port", MailStack["IMAP_PORT"], "--imap-auth-mechanism", "XOAUTH2"],
+                      ["--pop3", "--pop3-port", MailStack["POP3_PORT"], "--pop3-auth-mechanism", "OAUTHBEARER"]])
+    func probeRoundTripWithTokensOnBothSides(receiver: [String]) throws {
+        let user = MailStack["DAVE_USER"]
+        let client = try OAuth2LoginTests.Client(user: user)
+        let smtpSide = ["--smtp-oauth2-token-url", MailStack["OAUTH_TOKEN_URL"], "--smtp-oauth2-client-id", client.id,
+                        "--smtp-oauth2-client-secret-file", client.secretFile, "--smtp-oauth2-refresh-token-file", client.refreshFile]
+        let run = try Plugin.run("check_delivery_latency", [
+            "-H", MailStack.host, "--smtp-port", MailStack["SUBMISSION_PORT"], "--smtp-starttls", "--cacert", MailStack.caCert,
+            "--smtp-sni", MailStack["TLS_SERVER_NAME"], "--smtp-user", user, "--smtp-auth-mechanism", "OAUTHBEARER", "-U", user,
+            "--check-name", "oauth2-\(receiver[0].dropFirst(2))", "-t", "20", "-vvv"] + smtpSide + client.options() + receiver)
+        expectWellFormed(run)
+        #expect(run.code == 0, "\(run)")
+        #expect(!run.stdout.contains(client.refreshToken) && !run.stdout.contains(client.secret))
+        #expect(run.stdout.range(of: "a-[0-9a-f]{40}", options: .regularExpression) == nil)
+        // Both sides share the cache entry of one client, user and grant: one token request.
+        #expect(client.tokenRequests == 1)
+    }
+}

@@ -27,15 +27,17 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
             OptionSpec("no-idle", help: "Never IDLE: look for the probe by polling only."),
             OptionSpec("pop3", help: "Receive over POP3 instead of IMAP: poll the maildrop (a fresh login each time) with the --pop3-* options."),
         ] + DeliveryOptions.sharedSpecs
-          + DeliveryOptions.sideSpecs("smtp", label: "SMTP", defaultPort: 25, implicitPort: 465) + [
+          + DeliveryOptions.sideSpecs("smtp", label: "SMTP", defaultPort: 25, implicitPort: 465, mechanisms: "PLAIN|LOGIN|XOAUTH2|OAUTHBEARER") + [
             OptionSpec("smtp-helo", value: "NAME", help: "SMTP: name to send with EHLO (default: this host's name)."),
             // No --smtp-password: the SMTP password never goes on a command line (ps shows it).
             OptionSpec("smtp-user", value: "USER", help: "SMTP: log in with AUTH as USER (needs --smtp-password-file or --smtp-password-env)."),
             OptionSpec("smtp-password-file", value: "FILE", help: "SMTP: read the AUTH password from the first line of FILE."),
             OptionSpec("smtp-password-env", value: "NAME", help: "SMTP: read the AUTH password from the environment variable NAME."),
-        ] + DeliveryOptions.sideSpecs("imap", label: "IMAP", defaultPort: 143, implicitPort: 993)
-          + DeliveryOptions.sideSpecs("pop3", label: "POP3", defaultPort: 110, implicitPort: 995, mechanisms: "USER|PLAIN", defaultMechanism: "USER")
+        ] + OAuth2Options.specs(prefix: "smtp-", label: "SMTP: ", stateDir: false)
+          + DeliveryOptions.sideSpecs("imap", label: "IMAP", defaultPort: 143, implicitPort: 993, mechanisms: "PLAIN|LOGIN|XOAUTH2|OAUTHBEARER")
+          + DeliveryOptions.sideSpecs("pop3", label: "POP3", defaultPort: 110, implicitPort: 995, mechanisms: "USER|PLAIN|XOAUTH2|OAUTHBEARER", defaultMechanism: "USER")
           + Credentials.specs(userHelp: "User whose mailbox receives the probe, over IMAP or with --pop3 over POP3 (required).")
+          + OAuth2Options.specs(label: "IMAP or POP3: ")
     }
 
     let thresholds: Thresholds
@@ -56,6 +58,9 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
     let staleAfter: Double
     let folder: String
     let useIdle: Bool
+    /// The receiving side's OAuth2 token source (--oauth2-*), and the SMTP side's (--smtp-oauth2-*).
+    let oauth2: OAuth2Options
+    let smtpOAuth2: OAuth2Options
 
     public init(options: ParsedOptions) throws(UsageError) {
         thresholds = try options.thresholds()
@@ -78,7 +83,7 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
             throw UsageError("missing -U/--username (the IMAP user whose mailbox receives the probe)")
         }
         smtpCredentials = try DeliveryOptions.credentials(options, names: .smtp)
-        smtpMechanism = try options.choice("smtp-auth-mechanism", ["PLAIN", "LOGIN"], default: "PLAIN")
+        smtpMechanism = try options.choice("smtp-auth-mechanism", SMTPMechanism.allCases.map(\.rawValue), default: "PLAIN")
         let name = try options.choice("imap-auth-mechanism", IMAPMechanism.allCases.map(\.rawValue), default: "PLAIN")
         imapMechanism = IMAPMechanism(rawValue: name) ?? .plain
         helo = options.string("smtp-helo")
@@ -105,6 +110,9 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
             throw UsageError("invalid value '\(folder)' for --folder: a folder name must not be empty or hold control characters")
         }
         useIdle = !options.flag("no-idle")
+        oauth2 = try OAuth2Options(options)
+        smtpOAuth2 = try OAuth2Options(options, prefix: "smtp-")
+        try validateOAuth2()
     }
 
     /// An envelope address: something@something, no blanks, brackets or control characters.
@@ -117,9 +125,9 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
     }
 
     /// The SMTP login, when --smtp-user was given.
-    func smtpLogin() throws(CheckError) -> SMTPLogin? {
+    func smtpLogin(_ context: RunContext) throws(CheckError) -> SMTPLogin? {
         smtpCredentials.isSet
-            ? SMTPLogin(user: smtpCredentials.username ?? "", password: try DeliveryOptions.password(smtpCredentials, names: .smtp), mechanism: smtpMechanism)
+            ? SMTPLogin(user: smtpCredentials.username ?? "", password: try smtpSecret(context), mechanism: smtpMechanism)
             : nil
     }
 
@@ -127,9 +135,9 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
         if usePOP3 { return try runPOP3(context) }
         let started = Deadline.now()
         let deadline = context.deadline
-        let imapLogin = IMAPLogin(user: imapCredentials.username ?? "", password: try DeliveryOptions.password(imapCredentials, names: .imap),
+        let imapLogin = IMAPLogin(user: imapCredentials.username ?? "", password: try receiverSecret(imapMechanism, context),
                                   mechanism: imapMechanism)
-        let smtpLogin = try smtpLogin()
+        let smtpLogin = try smtpLogin(context)
         // The mailbox side first: a login that fails sends no probe that would be left behind.
         let connection = try IMAPWatchConnection(imap, login: imapLogin, deadline: deadline, log: context)
         defer { connection.close() }

@@ -21,15 +21,16 @@ public struct OAuth2Options: Sendable {
     }
 
     /// The options, for the checks that log in.
-    public static func specs(stateDir: Bool = true) -> [OptionSpec] {
+    /// `prefix` names one side of a check with two logins (`smtp-`); `label` starts its help.
+    public static func specs(prefix: String = "", label: String = "", stateDir: Bool = true) -> [OptionSpec] {
         [
-            OptionSpec("oauth2-token-file", value: "FILE", help: "XOAUTH2/OAUTHBEARER: read the access token from the first line of FILE (kept fresh by something else)."),
-            OptionSpec("oauth2-token-url", value: "URL", help: "XOAUTH2/OAUTHBEARER: fetch the access token from this token endpoint and cache it in the state directory."),
-            OptionSpec("oauth2-client-id", value: "ID", help: "The OAuth2 client (application) id, for --oauth2-token-url."),
-            OptionSpec("oauth2-client-secret-file", value: "FILE", help: "Read the OAuth2 client secret from the first line of FILE."),
-            OptionSpec("oauth2-refresh-token-file", value: "FILE", help: "Use the refresh_token grant with the token in FILE (else client_credentials)."),
-            OptionSpec("oauth2-scope", value: "SCOPE", help: "The scope to ask for (client_credentials: https://outlook.office365.com/.default)."),
-            OptionSpec("oauth2-cacert", value: "FILE", help: "Verify the token endpoint's certificate against FILE (default: the system's CAs)."),
+            OptionSpec("\(prefix)oauth2-token-file", value: "FILE", help: "\(label)XOAUTH2/OAUTHBEARER: read the access token from the first line of FILE (kept fresh by something else)."),
+            OptionSpec("\(prefix)oauth2-token-url", value: "URL", help: "\(label)XOAUTH2/OAUTHBEARER: fetch the access token from this token endpoint and cache it in the state directory."),
+            OptionSpec("\(prefix)oauth2-client-id", value: "ID", help: "\(label)The OAuth2 client (application) id, for --oauth2-token-url."),
+            OptionSpec("\(prefix)oauth2-client-secret-file", value: "FILE", help: "\(label)Read the OAuth2 client secret from the first line of FILE."),
+            OptionSpec("\(prefix)oauth2-refresh-token-file", value: "FILE", help: "\(label)Use the refresh_token grant with the token in FILE (else client_credentials)."),
+            OptionSpec("\(prefix)oauth2-scope", value: "SCOPE", help: "\(label)The scope to ask for (client_credentials: https://outlook.office365.com/.default)."),
+            OptionSpec("\(prefix)oauth2-cacert", value: "FILE", help: "\(label)Verify the token endpoint's certificate against FILE (default: the system's CAs)."),
         ] + (stateDir ? [OptionSpec("state-dir", value: "DIR", help: "Where the OAuth2 token cache is kept (default: $\(StateStore.environmentVariable), else \(StateStore.defaultDirectory)).")] : [])
     }
 
@@ -38,36 +39,37 @@ public struct OAuth2Options: Sendable {
     let stateDirectory: String
 
     /// Reads the options; a half-given endpoint is a usage error naming what is missing.
-    public init(_ options: ParsedOptions) throws(UsageError) {
-        caFile = options.string("oauth2-cacert")
+    public init(_ options: ParsedOptions, prefix: String = "") throws(UsageError) {
+        let o = { (name: String) in "\(prefix)oauth2-\(name)" }
+        caFile = options.string(o("cacert"))
         stateDirectory = StateStore.directory(option: options.string("state-dir"))
-        let endpointOptions = ["oauth2-client-id", "oauth2-client-secret-file", "oauth2-refresh-token-file", "oauth2-scope", "oauth2-cacert"]
-        if let file = options.string("oauth2-token-file") {
-            guard options.string("oauth2-token-url") == nil else {
-                throw UsageError("give only one of --oauth2-token-file and --oauth2-token-url")
+        let endpointOptions = ["client-id", "client-secret-file", "refresh-token-file", "scope", "cacert"].map(o)
+        if let file = options.string(o("token-file")) {
+            guard options.string(o("token-url")) == nil else {
+                throw UsageError("give only one of --\(o("token-file")) and --\(o("token-url"))")
             }
             if let extra = endpointOptions.first(where: options.has) {
-                throw UsageError("--\(extra) needs --oauth2-token-url (--oauth2-token-file is used as it is)")
+                throw UsageError("--\(extra) needs --\(o("token-url")) (--\(o("token-file")) is used as it is)")
             }
             source = .file(file)
-        } else if let url = options.string("oauth2-token-url") {
+        } else if let url = options.string(o("token-url")) {
             guard url.hasPrefix("https://") || url.hasPrefix("http://") else {
-                throw UsageError("invalid value '\(url)' for --oauth2-token-url: not an http(s) URL")
+                throw UsageError("invalid value '\(url)' for --\(o("token-url")): not an http(s) URL")
             }
-            guard let client = options.string("oauth2-client-id"), !client.isEmpty else {
-                throw UsageError("--oauth2-token-url needs --oauth2-client-id")
+            guard let client = options.string(o("client-id")), !client.isEmpty else {
+                throw UsageError("--\(o("token-url")) needs --\(o("client-id"))")
             }
-            let refresh = options.string("oauth2-refresh-token-file")
-            let secret = options.string("oauth2-client-secret-file")
+            let refresh = options.string(o("refresh-token-file"))
+            let secret = options.string(o("client-secret-file"))
             if refresh == nil && secret == nil {
-                throw UsageError("the client_credentials grant needs --oauth2-client-secret-file (or give --oauth2-refresh-token-file)")
+                throw UsageError("the client_credentials grant needs --\(o("client-secret-file")) (or give --\(o("refresh-token-file")))")
             }
             source = .endpoint(url: url, clientID: client, secretFile: secret,
                                grant: refresh.map { .refreshToken(file: $0) } ?? .clientCredentials,
-                               scope: options.string("oauth2-scope"))
+                               scope: options.string(o("scope")))
         } else {
             if let extra = endpointOptions.first(where: options.has) {
-                throw UsageError("--\(extra) needs --oauth2-token-url")
+                throw UsageError("--\(extra) needs --\(o("token-url"))")
             }
             source = nil
         }
