@@ -37,7 +37,7 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
           + DeliveryOptions.sideSpecs("imap", label: "IMAP", defaultPort: 143, implicitPort: 993, mechanisms: "PLAIN|LOGIN|XOAUTH2|OAUTHBEARER")
           + DeliveryOptions.sideSpecs("pop3", label: "POP3", defaultPort: 110, implicitPort: 995, mechanisms: "USER|PLAIN|XOAUTH2|OAUTHBEARER", defaultMechanism: "USER")
           + Credentials.specs(userHelp: "User whose mailbox receives the probe, over IMAP or with --pop3 over POP3 (required).")
-          + OAuth2Options.specs(label: "IMAP or POP3: ")
+          + OAuth2Options.specs(label: "IMAP or POP3: ", stateDir: false) + TrendOptions.specs
     }
 
     let thresholds: Thresholds
@@ -61,6 +61,8 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
     /// The receiving side's OAuth2 token source (--oauth2-*), and the SMTP side's (--smtp-oauth2-*).
     let oauth2: OAuth2Options
     let smtpOAuth2: OAuth2Options
+    /// The latency history and its thresholds (off without a state directory).
+    let trend: TrendOptions
 
     public init(options: ParsedOptions) throws(UsageError) {
         thresholds = try options.thresholds()
@@ -112,6 +114,7 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
         useIdle = !options.flag("no-idle")
         oauth2 = try OAuth2Options(options)
         smtpOAuth2 = try OAuth2Options(options, prefix: "smtp-")
+        trend = try TrendOptions(options)
         try validateOAuth2()
     }
 
@@ -131,7 +134,8 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
             : nil
     }
 
-    public func run(_ context: RunContext) throws(CheckError) -> CheckReport {
+    /// One probe, sent and watched for; `run` adds the trend (DeliveryTrendRun.swift).
+    func measure(_ context: RunContext) throws(CheckError) -> CheckReport {
         if usePOP3 { return try runPOP3(context) }
         let started = Deadline.now()
         let deadline = context.deadline
