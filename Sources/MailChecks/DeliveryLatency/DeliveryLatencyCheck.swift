@@ -37,7 +37,7 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
           + DeliveryOptions.sideSpecs("imap", label: "IMAP", defaultPort: 143, implicitPort: 993, mechanisms: "PLAIN|LOGIN|XOAUTH2|OAUTHBEARER")
           + DeliveryOptions.sideSpecs("pop3", label: "POP3", defaultPort: 110, implicitPort: 995, mechanisms: "USER|PLAIN|XOAUTH2|OAUTHBEARER", defaultMechanism: "USER")
           + Credentials.specs(userHelp: "User whose mailbox receives the probe, over IMAP or with --pop3 over POP3 (required).")
-          + OAuth2Options.specs(label: "IMAP or POP3: ", stateDir: false) + TrendOptions.specs
+          + OAuth2Options.specs(label: "IMAP or POP3: ", stateDir: false) + TrendOptions.specs + JunkOptions.specs
     }
 
     let thresholds: Thresholds
@@ -63,6 +63,8 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
     let smtpOAuth2: OAuth2Options
     /// The latency history and its thresholds (off without a state directory).
     let trend: TrendOptions
+    /// The Junk folder watched beside the probe's folder (IMAP only).
+    let junk: JunkOptions
 
     public init(options: ParsedOptions) throws(UsageError) {
         thresholds = try options.thresholds()
@@ -70,7 +72,7 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
         smtp = try DeliveryOptions.connection(options, side: "smtp", defaultPort: 25, implicitPort: 465)
         usePOP3 = options.flag("pop3")
         // The other receiving protocol's options would be silently ignored: refuse them.
-        let unused = usePOP3 ? ["imap-host", "imap-port", "imap-tls", "imap-starttls", "imap-sni", "imap-auth-mechanism", "folder", "no-idle"]
+        let unused = usePOP3 ? ["imap-host", "imap-port", "imap-tls", "imap-starttls", "imap-sni", "imap-auth-mechanism", "folder", "no-idle", "junk-folder", "junk-state", "no-junk"]
                              : ["pop3-host", "pop3-port", "pop3-tls", "pop3-starttls", "pop3-sni", "pop3-auth-mechanism"]
         if let given = unused.first(where: { options.string($0) != nil || options.flag($0) }) {
             throw UsageError(usePOP3 ? "--\(given) does not apply with --pop3" : "--\(given) needs --pop3")
@@ -115,6 +117,7 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
         oauth2 = try OAuth2Options(options)
         smtpOAuth2 = try OAuth2Options(options, prefix: "smtp-")
         trend = try TrendOptions(options)
+        junk = try JunkOptions(options)
         try validateOAuth2()
     }
 
@@ -150,30 +153,37 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
         var run = DeliveryRun(imap: connection)
         run.selectSeconds = mailbox.selectSeconds
         run.sweep = try mailbox.sweep(checkName: checkName, staleAfter: staleAfter, now: CertificateFacts.wallClock())
+        let junkBox = try openJunk(connection, login: imapLogin, sweep: &run.sweep, context: context)
+        defer { junkBox?.imap.close() }
         let probe = try sendProbe(login: smtpLogin, context: context)
         defer { probe.submitter.close() }
         let token = probe.token
         run.token = token
         run.submission = probe.submission
-        let watch = ProbeWatch(mailbox: mailbox, token: token, useIdle: useIdle, context: context)
+        var watch = ProbeWatch(mailbox: mailbox, token: token, useIdle: useIdle, context: context)
+        watch.junk = junkBox
         do {
             let (sighting, looks) = try watch.wait(acceptedAt: probe.submission.acceptedAt, giveUpAt: probe.giveUpAt)
             run.looks = looks
             run.gaveUpAfter = Deadline.now() - probe.submission.acceptedAt
             if let sighting {
                 run.sighting = sighting
-                let headers = try mailbox.fetchHeaders(sighting.uids, fields: nil)
+                let box = sighting.inJunk ? (junkBox ?? mailbox) : mailbox
+                let headers = try box.fetchHeaders(sighting.uids, fields: nil)
                 let tokens = ProbeMailbox.tokens(headers)
                 run.verified = sighting.uids.filter { tokens[$0] == token }
                 run.unverified = sighting.uids.filter { tokens[$0] != token }
                 if let first = run.verified.first, let header = headers[first] {
                     run.hops = ReceivedHops.describe(HeaderFields(header).values("Received"), submittedAt: probe.acceptedWall)
+                    if sighting.inJunk { run.spamHeaders = JunkMailbox.spamHeaders(header) }
                 }
-                run.deleteProblem = try mailbox.delete(run.verified)
+                if sighting.inJunk { run.junkFolder = box.folder }
+                run.deleteProblem = try box.delete(run.verified)
             }
         } catch {
             throw probe.failure(error, checkName: checkName)
         }
+        junkBox?.imap.logout()
         connection.logout()
         probe.submitter.close()
         run.total = Deadline.now() - started
