@@ -83,6 +83,15 @@ public final class CurlEasy {
         try check(mc_setopt_slist(handle, option, head), option)
     }
 
+    /// Credentials for the SASL exchange curl runs itself: the secret goes out as a password,
+    /// or as an OAuth2 bearer token (CURLOPT_XOAUTH2_BEARER) when `bearer` is set, and curl is
+    /// held to `mechanism` (`PLAIN`, `OAUTHBEARER`) instead of picking one on its own.
+    public func setLogin(user: String, secret: String, bearer: Bool, mechanism: String) throws(CheckError) {
+        try set(CURLOPT_USERNAME, user)
+        try set(bearer ? CURLOPT_XOAUTH2_BEARER : CURLOPT_PASSWORD, secret)
+        try set(CURLOPT_LOGIN_OPTIONS, "AUTH=\(mechanism)")
+    }
+
     /// Uploads read from `source` (SMTP's message); the source lives as long as the handle.
     public func setUpload(_ source: some CurlUploadSource) throws(CheckError) {
         let box = UploadBox(source)
