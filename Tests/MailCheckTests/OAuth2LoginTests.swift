@@ -112,6 +112,33 @@ import Testing
         #expect(client.tokenRequests == 3)
     }
 
+    /// Dovecot answers a rejected XOAUTH2 token with a `+` continuation and waits for one more
+    /// client line; the check ends there at once (not at -t) with the server's status.
+    @Test(arguments: [[String](), ["--tls", "-p", MailStack["IMAPS_PORT"], "--cacert", MailStack.caCert, "--sni", MailStack["TLS_SERVER_NAME"]]])
+    func aRejectedXOAUTH2TokenEndsAtOnce(tls: [String]) throws {
+        let file = NSTemporaryDirectory() + "mailcheck-oauth2-\(UUID().uuidString).token"
+        try "a-not-issued\n".write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let run = try imap("XOAUTH2", ["--oauth2-token-file", file, "-t", "20", "-v"] + tls)
+        expectWellFormed(run)
+        #expect(run.code == 2, "\(run)")
+        #expect(run.status.contains("login failed for \(user): token rejected (status 401)"), "\(run)")
+        #expect(run.stdout.contains("XOAUTH2 error from the server: {"), "\(run)")
+        #expect(!run.stdout.contains("a-not-issued"))
+        // An upper bound far below -t: waiting for the timeout took 20 s.
+        #expect(run.seconds < 10, "\(run)")
+    }
+
+    @Test func aCachedXOAUTH2TokenTheServerRejectsIsRefetchedOnce() throws {
+        let client = try Client(user: user)
+        #expect(try imap("XOAUTH2", client.options()).code == 0)
+        _ = Client.post("/expire", ["client_id": client.id])
+        let run = try imap("XOAUTH2", client.options() + ["-v", "-t", "20"])
+        #expect(run.code == 0, "\(run)")
+        #expect(run.stdout.contains("rejected the cached token"), "\(run)")
+        #expect(client.tokenRequests == 2)
+    }
+
     @Test func revokedRefreshTokenNeedsAHuman() throws {
         let client = try Client(user: user)
         _ = Client.post("/revoke", ["refresh_token": client.refreshToken])

@@ -106,6 +106,15 @@ public final class CurlEasy {
         }
     }
 
+    /// Ends the coming transfers at once when the server sends a line `match` accepts, by
+    /// shutting the socket from curl's debug callback; nil turns it off. For replies curl
+    /// cannot answer and would otherwise wait on until the timeout: a `+` continuation to a
+    /// command curl sent as a custom request (AUTHENTICATE XOAUTH2 with a rejected token,
+    /// where the server wants one more client line). curl then fails with a receive error.
+    public func hangUp(onReceiving match: ((String) -> Bool)?) {
+        transcript.hangUpOn = match
+    }
+
     /// Runs the transfer; the result keeps curl's code and its most specific message.
     public func perform() -> CurlOutcome {
         transcript.start = Deadline.now()
@@ -236,6 +245,10 @@ private let transcriptCallback: curl_debug_callback = { _, type, data, size, use
     // Every event (a command sent, a TLS handshake message, a note) may follow a send that put
     // the kernel back into delayed-ACK mode: leave it before the server's next segment arrives.
     transcript.acknowledgement?.rearm()
+    let before = transcript.events.count
     transcript.record(type, UnsafeRawBufferPointer(start: data, count: size))
+    if transcript.wantsHangUp(from: before), let fd = transcript.acknowledgement?.socket, fd >= 0 {
+        shutdown(fd, Int32(SHUT_RDWR))
+    }
     return 0
 }
