@@ -216,7 +216,8 @@ start() {
   STATE_DIR=$dir/state
   mkdir -p "$dir/plugins" "$STATE_DIR" "$dir/ca/data" "$dir/ca/log" "$dir/ca/cache"
   ln -s "$bin" "$dir/plugins/mailcheck"
-  for c in $(grep -E '^CHECKS *=' "$ROOT/Makefile" | sed 's/^CHECKS *= *//'); do ln -s mailcheck "$dir/plugins/$c"; done
+  # The binary's registry is the one list of checks.
+  for c in $("$bin" --list); do ln -s mailcheck "$dir/plugins/$c"; done
   # shellcheck disable=SC2046
   icinga2 pki new-ca $(defines "$dir/ca") >/dev/null
   node "$dir/master" mailcheck-master "$dir/ca"

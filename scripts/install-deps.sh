@@ -24,8 +24,8 @@ packages=(
   sogo postgresql memcached
   # make deb (dpkg-shlibdeps) and its proof (scripts/deb-check.sh)
   dpkg-dev lintian
-  # the OpenMetrics output is validated by prometheus_client in a venv (scripts/openmetrics-validate.sh)
-  python3-venv python3-pip
+  # the OpenMetrics output is validated by prometheus_client's parser (scripts/openmetrics-validate.sh)
+  python3-prometheus-client
 )
 
 missing=()

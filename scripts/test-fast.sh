@@ -16,7 +16,7 @@ STACK_SUITES=(
     IMAPLoginCheckTests IMAPTraceTests POP3LoginCheckTests SMTPCheckTests SMTPAuthProofTests LoginProofTests
     MTAQueueEximTests MTAQueuePostfixTests
     SchedulerConfigTests SchedulerMonitTests SchedulerNagiosTests
-    LoadTests
+    LoadTests TLSStallTests OpenMetricsTests SchedulerIcingaTests DebianPackageTests
 )
 
 if [ "${1:-}" = --list ]; then printf '%s\n' "${STACK_SUITES[@]}"; exit 0; fi

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Where one perfdata item goes in OpenMetrics: the metric's name within its check (before
 /// the unit suffix) and the labels that tell series of one family apart (queue, path).
 public struct OpenMetricsSeries: Sendable, Equatable {

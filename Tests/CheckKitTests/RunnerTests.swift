@@ -105,7 +105,7 @@ struct RunnerTests {
         (["-w"], "option -w/--warning needs a value (RANGE)"),
         (["-w", "10x"], "invalid range '10x' for -w/--warning: '10x' is not a number"),
         (["-c", "20:10"], "invalid range '20:10' for -c/--critical: start is greater than end"),
-        (["--output-format", "xml"], "invalid value 'xml' for --output-format: expected one of nagios, json"),
+        (["--output-format", "xml"], "invalid value 'xml' for --output-format: expected one of nagios, json, openmetrics"),
         (["-t", "0"], "invalid value '0' for -t/--timeout: expected SECONDS[:STATE] with SECONDS above 0"),
         (["-t", "5:bogus"], "invalid state 'bogus' in -t/--timeout: expected ok, warning, critical or unknown"),
         (["stray"], "unexpected argument 'stray'"),
