@@ -8,7 +8,7 @@ packages=(
   # build
   libcurl4-openssl-dev libssl-dev zlib1g-dev pkg-config make gcc
   # the test mail stack
-  postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd openssl
+  postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-sieve openssl python3
   # peers for the benchmark, and mandoc for the man-page lint
   monitoring-plugins-basic monitoring-plugins-standard mandoc time curl
   # issue 14: packet captures of the TLS stall on loopback, and swaks as an independent SMTP client

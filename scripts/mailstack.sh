@@ -35,8 +35,11 @@ DEFERRED_DOMAIN=deferred.test
 # dave's mailbox belongs to the load tests and erin's to the connection-limit test: no other
 # test touches them. IMAP allows IMAP_MAX_CONNECTIONS sessions per user and IP (a burst of the
 # load tests stays below it; the limit test holds that many of erin's sessions open).
-USERS=(alice bob carol dave erin)
+USERS=(alice bob carol dave erin frank)
 IMAP_MAX_CONNECTIONS=40
+# frank's Sieve script files every delivery probe into Junk, as a spam filter would.
+JUNK_USER=frank
+OAUTH_PORT=10080          # the OAuth2 token server Dovecot asks to introspect bearer tokens
 CAROL_QUOTA_KB=1024       # carol's storage quota (Dovecot's "k" is KiB)
 SHORTCERT_DAYS=5
 START_TIMEOUT=20          # seconds to wait for every banner after starting
@@ -62,6 +65,9 @@ PF_LOG=$LOGS/postfix.log
 DC_LOG=$LOGS/dovecot.log
 DC2_LOG=$LOGS/dovecot-shortcert.log
 START_LOG=$LOGS/start.log      # stdout/stderr of the start commands (config errors land here)
+OAUTH_LOG=$LOGS/oauth.log
+OAUTH_PID=$DIR/run/oauth.pid
+OAUTH_SERVER=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/oauth-token-server.py
 STAMP=$DIR/.script-sha256      # which version of this script wrote the running configs
 
 die() { echo "mailstack: $*" >&2; exit 1; }
@@ -145,6 +151,16 @@ pop3s $POP3S_PORT tls QUIT +OK
 EOF
 }
 
+# oauth_up: the token server answers /health.
+oauth_up() {
+  local fd line
+  { exec {fd}<>"/dev/tcp/$HOST/$OAUTH_PORT"; } 2>/dev/null || return 1
+  printf 'GET /health HTTP/1.0\r\n\r\n' >&"$fd" 2>/dev/null || { exec {fd}>&-; return 1; }
+  IFS= read -r -t 3 line <&"$fd" || line=""
+  exec {fd}>&-
+  [[ $line == "HTTP/1."*" 200"* ]]
+}
+
 # check_one NAME PORT KIND QUIT EXPECT: true if the listener answers with its banner.
 check_one() {
   local port=$2 kind=$3 quit=$4 expect=${5//_/ } line
@@ -175,6 +191,10 @@ healthy() {
       ok=1
     fi
   done < <(listeners)
+  if ! oauth_up; then
+    [ -n "$verbose" ] && echo "oauth $HOST:$OAUTH_PORT DOWN"
+    ok=1
+  fi
   if ! pids_alive; then
     [ -n "$verbose" ] && echo "daemons: not all of postfix/dovecot/dovecot-shortcert are running from $DIR"
     ok=1
@@ -308,6 +328,24 @@ install_file() {
   if cmp -s "$1" "$2"; then rm -f "$1"; else mv "$1" "$2"; fi
 }
 
+# frank's Sieve script: a delivery probe goes to Junk with the headers a spam filter adds.
+write_sieve() {
+  local home=$MAILDIR/$DOMAIN/$JUNK_USER
+  # Made as the mail store's owner: Dovecot (as vmail) creates the other users' homes beside it.
+  install -d -o "$VMAIL_UID" -g "$VMAIL_GID" -m 700 "$MAILDIR/$DOMAIN" "$home"
+  cat >"$home/.dovecot.sieve.tmp" <<'EOF'
+require ["fileinto", "editheader"];
+if exists "X-Mailcheck-Probe" {
+  addheader "X-Spam-Flag" "YES";
+  addheader "X-Spam-Status" "Yes, score=12.5 required=5.0 tests=MAILCHECK_TEST";
+  fileinto "Junk";
+  stop;
+}
+EOF
+  install_file "$home/.dovecot.sieve.tmp" "$home/.dovecot.sieve"
+  chown -R "$VMAIL_UID:$VMAIL_GID" "$home"
+}
+
 # Dovecot passwd-file (user:password:uid:gid:gecos:home:shell:extra). uid/gid/home come from
 # mail_uid/mail_gid and userdb default_fields; carol gets her own quota rule as a userdb field.
 write_users() {
@@ -349,7 +387,7 @@ $dh
 # Plain LOGIN on 143/110 must work the same everywhere (Dovecot treats loopback as secure,
 # but only with login_trusted_networks); STARTTLS/STLS are offered all the same.
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer
 # Failed logins must stay fast: no per-IP penalty, no failure delay. What remains is
 # Dovecot 2.3's fixed 0.5 s timer for queued failure replies (not configurable).
 auth_failure_delay = 0
@@ -360,9 +398,17 @@ service anvil {
   }
 }
 
+# Passwords for PLAIN and LOGIN; "none" covers lookups without a mechanism (LMTP, doveadm).
 passdb {
   driver = passwd-file
   args = scheme=SHA512-CRYPT username_format=%u $DC_ETC/users
+  mechanisms = none plain login
+}
+# Bearer tokens (XOAUTH2, OAUTHBEARER) are asked of the stack's token server.
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $DC_ETC/oauth2.conf
 }
 userdb {
   driver = passwd-file
@@ -378,6 +424,10 @@ last_valid_gid = $VMAIL_GID
 mail_location = maildir:~/Maildir
 namespace inbox {
   inbox = yes
+  mailbox Junk {
+    special_use = \\Junk
+    auto = create
+  }
 }
 postmaster_address = postmaster@$DOMAIN
 recipient_delimiter = +
@@ -391,7 +441,12 @@ protocol imap {
 # Unlimited by default (storage=0); carol's limit comes from the passwd-file. Dovecot's
 # default grace lets one message take a user up to 10 % over the limit; the next one is
 # refused (552 5.2.2 over LMTP, so Postfix bounces it).
+protocol lmtp {
+  mail_plugins = \$mail_plugins sieve
+}
 plugin {
+  sieve = file:~/sieve;active=~/.dovecot.sieve
+  sieve_extensions = +editheader
   quota = maildir:User quota
   quota_rule = *:storage=0
   quota_grace = 10%%
@@ -466,6 +521,14 @@ service imap-login {
   }
 }
 EOF
+  cat >"$DC_ETC/oauth2.conf.tmp" <<EOF
+introspection_mode = post
+introspection_url = http://$HOST:$OAUTH_PORT/introspect
+username_attribute = username
+active_attribute = active
+active_value = true
+EOF
+  install_file "$DC_ETC/oauth2.conf.tmp" "$DC_ETC/oauth2.conf"
   install_file "$DC_ETC/common.conf.tmp" "$DC_ETC/common.conf"
   install_file "$DC_CONF.tmp" "$DC_CONF"
   install_file "$DC2_CONF.tmp" "$DC2_CONF"
@@ -633,11 +696,21 @@ stop_postfix() {
   fi
 }
 
+stop_oauth() {
+  local pid
+  pid=$(pid_from "$OAUTH_PID")
+  alive "$pid" || return 0
+  grep -q oauth-token-server "/proc/$pid/cmdline" 2>/dev/null || return 0
+  kill -KILL "$pid" 2>/dev/null || true
+  wait_gone "$pid" 5 || true
+}
+
 do_stop() {
   mkdir -p "$LOGS" 2>/dev/null || true
   # Postfix first: it talks to Dovecot's LMTP and auth sockets.
   stop_postfix
   stop_dovecots
+  stop_oauth
 }
 
 # show_logs: the end of every log, without the lines our own banner checks cause.
@@ -665,6 +738,7 @@ do_start() {
   while read -r name port kind quit expect; do
     port_taken "$port" && busy+=" $name:$port"
   done < <(listeners)
+  port_taken "$OAUTH_PORT" && busy+=" oauth:$OAUTH_PORT"
   [ -z "$busy" ] || die "ports already in use by something else:$busy"
 
   ensure_vmail
@@ -672,10 +746,17 @@ do_start() {
   ensure_certs
   ensure_secrets
   write_users
+  write_sieve
   write_dovecot
   write_postfix
   rm -f "$STAMP"
   : >"$START_LOG"
+
+  # The token server first: Dovecot asks it about every bearer token.
+  command -v python3 >/dev/null || die "missing python3 (run scripts/install-deps.sh)"
+  # sh backgrounds it and returns at once (the server is then init's child, like the masters).
+  run_detached sh -c 'python3 "$1" "$2" >>"$3" 2>&1 & echo $! >"$4"' sh "$OAUTH_SERVER" "$OAUTH_PORT" "$OAUTH_LOG" "$OAUTH_PID" ||
+    { do_stop; die "the token server failed to start"; }
 
   # Dovecot first, so that Postfix finds the LMTP and auth sockets. Dovecot checks its
   # config and binds its listeners before it daemonizes, so its exit status is meaningful.
@@ -729,6 +810,9 @@ do_env() {
   done
   kv CAROL_QUOTA_KB "$CAROL_QUOTA_KB"
   kv IMAP_MAX_CONNECTIONS "$IMAP_MAX_CONNECTIONS"
+  kv JUNK_USER "$JUNK_USER@$DOMAIN"
+  kv OAUTH_URL "http://$HOST:$OAUTH_PORT"
+  kv OAUTH_TOKEN_URL "http://$HOST:$OAUTH_PORT/token"
   kv POSTFIX_CONFIG_DIR "$PF_CONF"
   kv POSTFIX_QUEUE_DIR "$PF_QUEUE"
   kv POSTFIX_LOG "$PF_LOG"

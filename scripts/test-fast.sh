@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 # the mail stack's facts, mounts or starts a scheduler is listed.
 STACK_SUITES=(
     DeliveryLatencyCheckTests DeliveryLatencyFailureTests DeliveryLatencyPOP3Tests
+    DeliveryTrendTests DeliveryJunkTests OAuth2LoginTests OAuth2DeliveryTests
     DiskGrowthCheckTests DiskGrowthFaultTests
     IMAPLoginCheckTests IMAPTraceTests POP3LoginCheckTests SMTPCheckTests SMTPAuthProofTests LoginProofTests
     MTAQueueEximTests MTAQueuePostfixTests

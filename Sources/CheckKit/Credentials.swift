@@ -35,6 +35,9 @@ public struct Credentials: Sendable {
     /// True when a login was asked for.
     public var isSet: Bool { username != nil }
 
+    /// True when a password source was given (an OAuth2 login takes none).
+    public var hasPasswordSource: Bool { passwordText != nil || passwordFile != nil || passwordEnv != nil }
+
     /// The password from whichever source was given; UNKNOWN naming the source if it cannot be read.
     public func password() throws(CheckError) -> String {
         if let passwordText { return passwordText }

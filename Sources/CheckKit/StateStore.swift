@@ -43,6 +43,8 @@ public struct StateStore: Sendable {
     public let directory: String
     /// The largest state file kept; a bigger one is set aside.
     public let maxBytes: Int
+    /// The state files' mode: 0644 for histories, 0600 for secrets (cached OAuth2 tokens).
+    public let fileMode: mode_t
 
     /// The state directory when neither option nor environment names one.
     public static let defaultDirectory = "/var/lib/mailcheck"
@@ -57,10 +59,11 @@ public struct StateStore: Sendable {
         return defaultDirectory
     }
 
-    /// A store in `directory` that keeps files up to `maxBytes`.
-    public init(directory: String, maxBytes: Int = 256 << 10) {
+    /// A store in `directory` that keeps files up to `maxBytes`, written with `fileMode`.
+    public init(directory: String, maxBytes: Int = 256 << 10, fileMode: mode_t = 0o644) {
         self.directory = directory
         self.maxBytes = maxBytes
+        self.fileMode = fileMode
     }
 
     /// A file-name-safe key: other characters become `_`, plus a hash so that distinct keys never collide.
@@ -188,7 +191,7 @@ public struct StateStore: Sendable {
         let temporary = "\(directory)/\(StateStore.safeName(name)).tmp.\(getpid())"
         // O_EXCL: a link planted under the temporary name is never followed (nor is one
         // left by a killed run: removeStaleTemporaries has unlinked those).
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, fileMode)
         guard fd >= 0 else {
             throw .unknown("cannot save state file \(path): \(FileIO.reason(errno)) (the previous state is kept)")
         }
@@ -271,7 +274,7 @@ public struct StateStore: Sendable {
     }
 
     /// 64-bit FNV-1a: enough to tell a damaged file from an intact one.
-    static func fnv1a<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt64 {
+    public static func fnv1a<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt64 {
         var hash: UInt64 = 0xcbf29ce484222325
         for b in bytes { hash = (hash ^ UInt64(b)) &* 0x100000001b3 }
         return hash

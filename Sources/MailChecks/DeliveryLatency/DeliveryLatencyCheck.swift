@@ -27,15 +27,17 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
             OptionSpec("no-idle", help: "Never IDLE: look for the probe by polling only."),
             OptionSpec("pop3", help: "Receive over POP3 instead of IMAP: poll the maildrop (a fresh login each time) with the --pop3-* options."),
         ] + DeliveryOptions.sharedSpecs
-          + DeliveryOptions.sideSpecs("smtp", label: "SMTP", defaultPort: 25, implicitPort: 465) + [
+          + DeliveryOptions.sideSpecs("smtp", label: "SMTP", defaultPort: 25, implicitPort: 465, mechanisms: "PLAIN|LOGIN|XOAUTH2|OAUTHBEARER") + [
             OptionSpec("smtp-helo", value: "NAME", help: "SMTP: name to send with EHLO (default: this host's name)."),
             // No --smtp-password: the SMTP password never goes on a command line (ps shows it).
             OptionSpec("smtp-user", value: "USER", help: "SMTP: log in with AUTH as USER (needs --smtp-password-file or --smtp-password-env)."),
             OptionSpec("smtp-password-file", value: "FILE", help: "SMTP: read the AUTH password from the first line of FILE."),
             OptionSpec("smtp-password-env", value: "NAME", help: "SMTP: read the AUTH password from the environment variable NAME."),
-        ] + DeliveryOptions.sideSpecs("imap", label: "IMAP", defaultPort: 143, implicitPort: 993)
-          + DeliveryOptions.sideSpecs("pop3", label: "POP3", defaultPort: 110, implicitPort: 995, mechanisms: "USER|PLAIN", defaultMechanism: "USER")
+        ] + OAuth2Options.specs(prefix: "smtp-", label: "SMTP: ", stateDir: false)
+          + DeliveryOptions.sideSpecs("imap", label: "IMAP", defaultPort: 143, implicitPort: 993, mechanisms: "PLAIN|LOGIN|XOAUTH2|OAUTHBEARER")
+          + DeliveryOptions.sideSpecs("pop3", label: "POP3", defaultPort: 110, implicitPort: 995, mechanisms: "USER|PLAIN|XOAUTH2|OAUTHBEARER", defaultMechanism: "USER")
           + Credentials.specs(userHelp: "User whose mailbox receives the probe, over IMAP or with --pop3 over POP3 (required).")
+          + OAuth2Options.specs(label: "IMAP or POP3: ", stateDir: false) + TrendOptions.specs + JunkOptions.specs
     }
 
     let thresholds: Thresholds
@@ -56,6 +58,13 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
     let staleAfter: Double
     let folder: String
     let useIdle: Bool
+    /// The receiving side's OAuth2 token source (--oauth2-*), and the SMTP side's (--smtp-oauth2-*).
+    let oauth2: OAuth2Options
+    let smtpOAuth2: OAuth2Options
+    /// The latency history and its thresholds (off without a state directory).
+    let trend: TrendOptions
+    /// The Junk folder watched beside the probe's folder (IMAP only).
+    let junk: JunkOptions
 
     public init(options: ParsedOptions) throws(UsageError) {
         thresholds = try options.thresholds()
@@ -63,7 +72,7 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
         smtp = try DeliveryOptions.connection(options, side: "smtp", defaultPort: 25, implicitPort: 465)
         usePOP3 = options.flag("pop3")
         // The other receiving protocol's options would be silently ignored: refuse them.
-        let unused = usePOP3 ? ["imap-host", "imap-port", "imap-tls", "imap-starttls", "imap-sni", "imap-auth-mechanism", "folder", "no-idle"]
+        let unused = usePOP3 ? ["imap-host", "imap-port", "imap-tls", "imap-starttls", "imap-sni", "imap-auth-mechanism", "folder", "no-idle", "junk-folder", "junk-state", "no-junk"]
                              : ["pop3-host", "pop3-port", "pop3-tls", "pop3-starttls", "pop3-sni", "pop3-auth-mechanism"]
         if let given = unused.first(where: { options.string($0) != nil || options.flag($0) }) {
             throw UsageError(usePOP3 ? "--\(given) does not apply with --pop3" : "--\(given) needs --pop3")
@@ -106,6 +115,11 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
             throw UsageError("invalid value '\(folder)' for --folder: a folder name must not be empty or hold control characters")
         }
         useIdle = !options.flag("no-idle")
+        oauth2 = try OAuth2Options(options)
+        smtpOAuth2 = try OAuth2Options(options, prefix: "smtp-")
+        trend = try TrendOptions(options)
+        junk = try JunkOptions(options)
+        try validateOAuth2()
     }
 
     /// An envelope address: something@something, no blanks, brackets or control characters.
@@ -118,19 +132,20 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
     }
 
     /// The SMTP login, when --smtp-user was given.
-    func smtpLogin() throws(CheckError) -> SMTPLogin? {
+    func smtpLogin(_ context: RunContext) throws(CheckError) -> SMTPLogin? {
         smtpCredentials.isSet
-            ? SMTPLogin(user: smtpCredentials.username ?? "", password: try DeliveryOptions.password(smtpCredentials, names: .smtp), mechanism: smtpMechanism)
+            ? SMTPLogin(user: smtpCredentials.username ?? "", password: try smtpSecret(context), mechanism: smtpMechanism)
             : nil
     }
 
-    public func run(_ context: RunContext) throws(CheckError) -> CheckReport {
+    /// One probe, sent and watched for; `run` adds the trend (DeliveryTrendRun.swift).
+    func measure(_ context: RunContext) throws(CheckError) -> CheckReport {
         if usePOP3 { return try runPOP3(context) }
         let started = Deadline.now()
         let deadline = context.deadline
-        let imapLogin = IMAPLogin(user: imapCredentials.username ?? "", password: try DeliveryOptions.password(imapCredentials, names: .imap),
+        let imapLogin = IMAPLogin(user: imapCredentials.username ?? "", password: try receiverSecret(imapMechanism, context),
                                   mechanism: imapMechanism)
-        let smtpLogin = try smtpLogin()
+        let smtpLogin = try smtpLogin(context)
         // The mailbox side first: a login that fails sends no probe that would be left behind.
         let connection = try LoginHint.naming("imap-auth-mechanism") { () throws(CheckError) in
             try IMAPWatchConnection(imap, login: imapLogin, deadline: deadline, log: context)
@@ -141,30 +156,37 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
         var run = DeliveryRun(imap: connection)
         run.selectSeconds = mailbox.selectSeconds
         run.sweep = try mailbox.sweep(checkName: checkName, staleAfter: staleAfter, now: CertificateFacts.wallClock())
+        let junkBox = try openJunk(connection, login: imapLogin, sweep: &run.sweep, context: context)
+        defer { junkBox?.imap.close() }
         let probe = try sendProbe(login: smtpLogin, context: context)
         defer { probe.submitter.close() }
         let token = probe.token
         run.token = token
         run.submission = probe.submission
-        let watch = ProbeWatch(mailbox: mailbox, token: token, useIdle: useIdle, context: context)
+        var watch = ProbeWatch(mailbox: mailbox, token: token, useIdle: useIdle, context: context)
+        watch.junk = junkBox
         do {
             let (sighting, looks) = try watch.wait(acceptedAt: probe.submission.acceptedAt, giveUpAt: probe.giveUpAt)
             run.looks = looks
             run.gaveUpAfter = Deadline.now() - probe.submission.acceptedAt
             if let sighting {
                 run.sighting = sighting
-                let headers = try mailbox.fetchHeaders(sighting.uids, fields: nil)
+                let box = sighting.inJunk ? (junkBox ?? mailbox) : mailbox
+                let headers = try box.fetchHeaders(sighting.uids, fields: nil)
                 let tokens = ProbeMailbox.tokens(headers)
                 run.verified = sighting.uids.filter { tokens[$0] == token }
                 run.unverified = sighting.uids.filter { tokens[$0] != token }
                 if let first = run.verified.first, let header = headers[first] {
                     run.hops = ReceivedHops.describe(HeaderFields(header).values("Received"), submittedAt: probe.acceptedWall)
+                    if sighting.inJunk { run.spamHeaders = JunkMailbox.spamHeaders(header) }
                 }
-                run.deleteProblem = try mailbox.delete(run.verified)
+                if sighting.inJunk { run.junkFolder = box.folder }
+                run.deleteProblem = try box.delete(run.verified)
             }
         } catch {
             throw probe.failure(error, checkName: checkName)
         }
+        junkBox?.imap.logout()
         connection.logout()
         probe.submitter.close()
         run.total = Deadline.now() - started

@@ -8,9 +8,9 @@ extension DeliveryLatencyCheck {
     func runPOP3(_ context: RunContext) throws(CheckError) -> CheckReport {
         let started = Deadline.now()
         let deadline = context.deadline
-        let login = POP3Login(user: imapCredentials.username ?? "", password: try DeliveryOptions.password(imapCredentials, names: .imap),
+        let login = POP3Login(user: imapCredentials.username ?? "", password: try receiverSecret(pop3Mechanism, context),
                               mechanism: pop3Mechanism)
-        let smtpLogin = try smtpLogin()
+        let smtpLogin = try smtpLogin(context)
         let drop = POP3ProbeDrop(imap, login: login, deadline: deadline, context: context)
         var run = DeliveryRun()
         run.pop3 = drop

@@ -20,6 +20,9 @@ struct DeliveryRun {
     var hops: [String] = []
     var deleteProblem: String?
     var total: Double = 0
+    /// The Junk folder the probe was found in, and the spam verdict headers it carried there.
+    var junkFolder: String?
+    var spamHeaders: [String] = []
 
     /// Seconds from the SMTP acceptance to the look that found the probe.
     var latency: Double? {
@@ -41,6 +44,9 @@ struct DeliveryLatencyReport {
             results.append(.measure("latency", latency, unit: .seconds, thresholds: check.thresholds, min: 0,
                                     message: "probe delivered to \(check.to) in \(NumberFormat.seconds(latency))"))
             summary.append("probe delivered to \(check.to) in \(NumberFormat.seconds(latency))")
+            if let folder = run.junkFolder {
+                results.append(CheckResult(check.junk.state, "probe delivered to \(folder) in \(NumberFormat.seconds(latency))"))
+            }
         } else {
             // The deadline's state (-t SECONDS:STATE), CRITICAL unless the user said otherwise.
             results.append(CheckResult(expiry, "probe not delivered after \(NumberFormat.decimal(run.gaveUpAfter, fractionDigits: 1)) s"))
@@ -70,7 +76,8 @@ struct DeliveryLatencyReport {
         }
         if let problem = run.sweep.problem { results.append(CheckResult(.warning, "stale probes: \(problem)")) }
         return CheckReport(name: DeliveryLatencyCheck.pluginName, results: results,
-                           okSummary: summary.joined(separator: ", "), details: details())
+                           okSummary: summary.joined(separator: ", "),
+                           details: details() + (run.junkFolder.map { ["filed as spam into \($0); its spam headers:"] } ?? []) + run.spamHeaders.map { "  " + $0 })
     }
 
     func details() -> [String] {

@@ -20,6 +20,8 @@ struct ProbeWatch {
     let token: ProbeToken
     let useIdle: Bool
     let context: RunContext
+    /// The Junk folder on a connection of its own, searched at every look too.
+    var junk: ProbeMailbox? = nil
 
     /// When and how the probe was seen.
     struct Sighting {
@@ -30,6 +32,8 @@ struct ProbeWatch {
         let notYetAt: Double
         let looks: Int
         let idled: Bool
+        /// Found in the Junk folder, not the watched one.
+        var inJunk = false
     }
 
     /// Looks until the probe is there or `giveUpAt` (monotonic) has come; nil when it has not arrived.
@@ -57,6 +61,10 @@ struct ProbeWatch {
                 context.log(2, "watch: look \(looks) found UID \(ProbeMailbox.uidSet(uids))")
                 return (Sighting(uids: uids, seenAt: lookedAt, notYetAt: notYetAt, looks: looks, idled: idled), looks)
             }
+            if let junk, let found = try look(in: junk) {
+                context.log(2, "watch: look \(looks) found UID \(ProbeMailbox.uidSet(found.uids)) in \(junk.folder)")
+                return (Sighting(uids: found.uids, seenAt: found.at, notYetAt: notYetAt, looks: looks, idled: idled, inJunk: true), looks)
+            }
             notYetAt = lookedAt
             let now = Deadline.now()
             if now >= giveUpAt { return (nil, looks) }
@@ -71,6 +79,18 @@ struct ProbeWatch {
                 Self.sleep(until: next)
             }
         }
+    }
+
+    /// One NOOP and search in the Junk folder (from its own UIDNEXT); nil when the probe is not there.
+    func look(in junk: ProbeMailbox) throws(CheckError) -> (uids: [Int], at: Double)? {
+        let range = junk.uidNext.map { "UID \($0):* " } ?? ""
+        let noop = try junk.imap.command("NOOP")
+        let reply = try junk.imap.command("UID SEARCH \(range)HEADER \(ProbeToken.header) \(IMAPSyntax.quoted(token.text) ?? "\"\"")")
+        guard reply.status == .ok else {
+            throw .critical("IMAP: cannot search \(junk.folder) for the probe: \(reply.completion)")
+        }
+        let uids = ProbeMailbox.searchResults(reply)
+        return uids.isEmpty ? nil : (uids, (noop.sentAt + reply.completedAt) / 2)
     }
 
     /// Idles until `until` or the first EXISTS; false when the server refused IDLE.

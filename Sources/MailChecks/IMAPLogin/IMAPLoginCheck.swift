@@ -21,8 +21,8 @@ public struct IMAPLoginCheck: MonitoringCheck {
             OptionSpec("quota", help: "Report the storage quota (GETQUOTAROOT) when the server has QUOTA, without thresholds."),
             OptionSpec("quota-warning", value: "RANGE", help: "WARNING when storage quota usage in percent is outside RANGE (80 alerts above 80 %); UNKNOWN when the server has no QUOTA."),
             OptionSpec("quota-critical", value: "RANGE", help: "CRITICAL when storage quota usage in percent is outside RANGE."),
-            OptionSpec("auth-mechanism", value: "PLAIN|LOGIN", help: "PLAIN: AUTHENTICATE PLAIN (default); LOGIN: the IMAP LOGIN command."),
-        ] + Credentials.specs(userHelp: "Log in as USER (required).")
+            OptionSpec("auth-mechanism", value: "PLAIN|LOGIN|XOAUTH2|OAUTHBEARER", help: "PLAIN: AUTHENTICATE PLAIN (default); LOGIN: the IMAP LOGIN command; XOAUTH2, OAUTHBEARER: an OAuth2 access token (--oauth2-*)."),
+        ] + Credentials.specs(userHelp: "Log in as USER (required).") + OAuth2Options.specs()
     }
 
     let connection: ConnectionOptions
@@ -34,6 +34,7 @@ public struct IMAPLoginCheck: MonitoringCheck {
     let quotaWanted: Bool
     let credentials: Credentials
     let mechanism: IMAPMechanism
+    let oauth2: OAuth2Options
 
     public init(options: ParsedOptions) throws(UsageError) {
         connection = try ConnectionOptions(options, defaultPort: 143, implicitPort: 993)
@@ -54,22 +55,31 @@ public struct IMAPLoginCheck: MonitoringCheck {
         guard credentials.isSet else { throw UsageError("missing -U/--username (check_imap_login logs in)") }
         let name = try options.choice("auth-mechanism", IMAPMechanism.allCases.map(\.rawValue), default: "PLAIN")
         mechanism = IMAPMechanism(rawValue: name) ?? .plain
+        oauth2 = try OAuth2Options(options)
+        try OAuth2Options.validate(oauth2, mechanism: mechanism, credentials: credentials, option: "--auth-mechanism")
     }
 
     public func run(_ context: RunContext) throws(CheckError) -> CheckReport {
-        let login = IMAPLogin(user: credentials.username ?? "", password: try credentials.password(), mechanism: mechanism)
-        let session = try IMAPSession(connection, login: login, deadline: context.deadline, log: context)
-        let started = Deadline.now()
-        var visit = IMAPLoginVisit(folders: folders)
-        do {
-            try walk(session, into: &visit)
-            try session.logout()
-        } catch let error {
-            // Before the login there is nothing to show but the error; after it, what was measured stays.
-            guard session.loggedIn else { throw LoginHint.add(to: error, option: "auth-mechanism") }
-            visit.failure = error
+        let user = credentials.username ?? ""
+        // The hint goes on outside the OAuth2 retry, which looks only at the typed cause.
+        let (session, visit) = try LoginHint.naming("auth-mechanism") { () throws(CheckError) in
+            try OAuth2Token.login(oauth2, mechanism: mechanism, credentials: credentials, context: context) { (secret: String) throws(CheckError) in
+                let login = IMAPLogin(user: user, password: secret, mechanism: mechanism)
+                let session = try IMAPSession(connection, login: login, deadline: context.deadline, log: context)
+                let started = Deadline.now()
+                var visit = IMAPLoginVisit(folders: folders)
+                do throws(CheckError) {
+                    try walk(session, into: &visit)
+                    try session.logout()
+                } catch let error {
+                    // Before the login there is nothing to show but the error; after it, what was measured stays.
+                    guard session.loggedIn else { throw error }
+                    visit.failure = error
+                }
+                visit.total = Deadline.now() - started
+                return (session, visit)
+            }
         }
-        visit.total = Deadline.now() - started
         return IMAPLoginReport(check: self, session: session, visit: visit).report()
     }
 

@@ -16,8 +16,8 @@ public struct POP3LoginCheck: MonitoringCheck {
             OptionSpec("messages-warning", value: "RANGE", help: "WARNING when the number of messages in the maildrop is outside RANGE."),
             OptionSpec("messages-critical", value: "RANGE", help: "CRITICAL when the number of messages in the maildrop is outside RANGE."),
         ] + PhaseThresholds.phaseSpecs(phaseNames) + [
-            OptionSpec("auth-mechanism", value: "USER|PLAIN", help: "USER: USER and PASS (default); PLAIN: AUTH PLAIN."),
-        ] + Credentials.specs(userHelp: "Log in as USER (required).")
+            OptionSpec("auth-mechanism", value: "USER|PLAIN|XOAUTH2|OAUTHBEARER", help: "USER: USER and PASS (default); PLAIN: AUTH PLAIN; XOAUTH2, OAUTHBEARER: an OAuth2 access token (--oauth2-*)."),
+        ] + Credentials.specs(userHelp: "Log in as USER (required).") + OAuth2Options.specs()
     }
 
     let connection: ConnectionOptions
@@ -25,6 +25,7 @@ public struct POP3LoginCheck: MonitoringCheck {
     let messageThresholds: Thresholds
     let credentials: Credentials
     let mechanism: POP3Mechanism
+    let oauth2: OAuth2Options
 
     public init(options: ParsedOptions) throws(UsageError) {
         connection = try ConnectionOptions(options, defaultPort: 110, implicitPort: 995)
@@ -34,12 +35,17 @@ public struct POP3LoginCheck: MonitoringCheck {
         guard credentials.isSet else { throw UsageError("missing -U/--username (check_pop3_login logs in)") }
         let name = try options.choice("auth-mechanism", POP3Mechanism.allCases.map(\.rawValue), default: "USER")
         mechanism = POP3Mechanism(rawValue: name) ?? .user
+        oauth2 = try OAuth2Options(options)
+        try OAuth2Options.validate(oauth2, mechanism: mechanism, credentials: credentials, option: "--auth-mechanism")
     }
 
     public func run(_ context: RunContext) throws(CheckError) -> CheckReport {
-        let login = POP3Login(user: credentials.username ?? "", password: try credentials.password(), mechanism: mechanism)
-        let c = try LoginHint.naming("auth-mechanism") { () throws(CheckError) in
-            try POP3Session.converse(connection, login: login, deadline: context.deadline, log: context)
+        let user = credentials.username ?? ""
+        let (login, c) = try LoginHint.naming("auth-mechanism") { () throws(CheckError) in
+            try OAuth2Token.login(oauth2, mechanism: mechanism, credentials: credentials, context: context) { (secret: String) throws(CheckError) in
+                let login = POP3Login(user: user, password: secret, mechanism: mechanism)
+                return (login, try POP3Session.converse(connection, login: login, deadline: context.deadline, log: context))
+            }
         }
         var results: [CheckResult] = [
             .measure("time", c.total, unit: .seconds, thresholds: timing.total, min: 0,

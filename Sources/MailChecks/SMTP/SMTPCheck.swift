@@ -17,8 +17,8 @@ public struct SMTPCheck: MonitoringCheck {
             OptionSpec("helo", value: "NAME", help: "Name to send with EHLO (default: this host's name)."),
             OptionSpec("require-extension", value: "NAME", help: "CRITICAL unless EHLO offers NAME (PIPELINING, SIZE, 8BITMIME, ...); repeatable."),
         ] + PhaseThresholds.phaseSpecs(phaseNames) + [
-            OptionSpec("auth-mechanism", value: "PLAIN|LOGIN", help: "SASL mechanism for AUTH when -U is given (default PLAIN)."),
-        ] + Credentials.specs(userHelp: "Log in with AUTH as USER (needs --starttls or --tls unless the server allows AUTH in clear).")
+            OptionSpec("auth-mechanism", value: "PLAIN|LOGIN|XOAUTH2|OAUTHBEARER", help: "SASL mechanism for AUTH when -U is given (default PLAIN); XOAUTH2 and OAUTHBEARER send an OAuth2 access token (--oauth2-*)."),
+        ] + Credentials.specs(userHelp: "Log in with AUTH as USER (needs --starttls or --tls unless the server allows AUTH in clear).") + OAuth2Options.specs()
     }
 
     let connection: ConnectionOptions
@@ -27,6 +27,7 @@ public struct SMTPCheck: MonitoringCheck {
     let requiredExtensions: [String]
     let credentials: Credentials
     let mechanism: SMTPMechanism
+    let oauth2: OAuth2Options
 
     public init(options: ParsedOptions) throws(UsageError) {
         connection = try ConnectionOptions(options, defaultPort: 25, implicitPort: 465)
@@ -39,16 +40,25 @@ public struct SMTPCheck: MonitoringCheck {
         credentials = try Credentials(options)
         let name = try options.choice("auth-mechanism", SMTPMechanism.allCases.map(\.rawValue), default: "PLAIN")
         mechanism = SMTPMechanism(rawValue: name) ?? .plain
+        oauth2 = try OAuth2Options(options)
+        if credentials.isSet || oauth2.isSet {
+            try OAuth2Options.validate(oauth2, mechanism: mechanism, credentials: credentials, option: "--auth-mechanism")
+        }
+        if oauth2.isSet && !credentials.isSet { throw UsageError("an OAuth2 login needs -U/--username") }
     }
 
     public func run(_ context: RunContext) throws(CheckError) -> CheckReport {
-        let login = credentials.isSet
-            ? SMTPLogin(user: credentials.username ?? "", password: try credentials.password(), mechanism: mechanism)
-            : nil
+        guard credentials.isSet else {
+            return report(try SMTPSession.converse(connection, helo: helo, login: nil, deadline: context.deadline, log: context), login: nil)
+        }
+        let user = credentials.username ?? ""
+        var login: SMTPLogin? = nil
         let conversation: SMTPConversation
         do {
-            conversation = try SMTPSession.converse(connection, helo: helo, login: login,
-                                                    deadline: context.deadline, log: context)
+            conversation = try OAuth2Token.login(oauth2, mechanism: mechanism, credentials: credentials, context: context) { (secret: String) throws(CheckError) in
+                login = SMTPLogin(user: user, password: secret, mechanism: mechanism)
+                return try SMTPSession.converse(connection, helo: helo, login: login, deadline: context.deadline, log: context)
+            }
         } catch {
             // Say which user a refused login was for.
             if let login, let cause = error.cause, cause.kind == .loginRefused {

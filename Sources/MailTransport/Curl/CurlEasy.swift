@@ -83,6 +83,15 @@ public final class CurlEasy {
         try check(mc_setopt_slist(handle, option, head), option)
     }
 
+    /// Credentials for the SASL exchange curl runs itself: the secret goes out as a password,
+    /// or as an OAuth2 bearer token (CURLOPT_XOAUTH2_BEARER) when `bearer` is set, and curl is
+    /// held to `mechanism` (`PLAIN`, `OAUTHBEARER`) instead of picking one on its own.
+    public func setLogin(user: String, secret: String, bearer: Bool, mechanism: String) throws(CheckError) {
+        try set(CURLOPT_USERNAME, user)
+        try set(bearer ? CURLOPT_XOAUTH2_BEARER : CURLOPT_PASSWORD, secret)
+        try set(CURLOPT_LOGIN_OPTIONS, "AUTH=\(mechanism)")
+    }
+
     /// Uploads read from `source` (SMTP's message); the source lives as long as the handle.
     public func setUpload(_ source: some CurlUploadSource) throws(CheckError) {
         let box = UploadBox(source)
@@ -95,6 +104,15 @@ public final class CurlEasy {
         if code != CURLE_OK {
             throw .unknown("libcurl refused option \(option.rawValue): \(String(cString: mc_easy_strerror(code)))")
         }
+    }
+
+    /// Ends the coming transfers at once when the server sends a line `match` accepts, by
+    /// shutting the socket from curl's debug callback; nil turns it off. For replies curl
+    /// cannot answer and would otherwise wait on until the timeout: a `+` continuation to a
+    /// command curl sent as a custom request (AUTHENTICATE XOAUTH2 with a rejected token,
+    /// where the server wants one more client line). curl then fails with a receive error.
+    public func hangUp(onReceiving match: ((String) -> Bool)?) {
+        transcript.hangUpOn = match
     }
 
     /// Runs the transfer; the result keeps curl's code and its most specific message.
@@ -227,6 +245,10 @@ private let transcriptCallback: curl_debug_callback = { _, type, data, size, use
     // Every event (a command sent, a TLS handshake message, a note) may follow a send that put
     // the kernel back into delayed-ACK mode: leave it before the server's next segment arrives.
     transcript.acknowledgement?.rearm()
+    let before = transcript.events.count
     transcript.record(type, UnsafeRawBufferPointer(start: data, count: size))
+    if transcript.wantsHangUp(from: before), let fd = transcript.acknowledgement?.socket, fd >= 0 {
+        shutdown(fd, Int32(SHUT_RDWR))
+    }
     return 0
 }

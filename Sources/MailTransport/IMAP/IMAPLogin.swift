@@ -3,7 +3,7 @@ import CheckKit
 
 extension IMAPLogin {
     /// A curl handle for an IMAP session with this login on `connection`: URL, TLS, a connection
-    /// kept between transfers, and AUTHENTICATE PLAIN left to curl (LOGIN is sent by the caller,
+    /// kept between transfers, and AUTHENTICATE PLAIN or OAUTHBEARER left to curl (LOGIN is sent by the caller,
     /// because curl only falls back to it when the server offers no SASL mechanism).
     func handle(on connection: ConnectionOptions) throws(CheckError) -> CurlEasy {
         let easy = try CurlEasy(redact: IMAPSession.redact)
@@ -12,11 +12,8 @@ extension IMAPLogin {
         try connection.apply(to: easy)
         // Several commands, one login: the connection must survive between transfers.
         try easy.set(CURLOPT_FORBID_REUSE, 0)
-        if mechanism == .plain {
-            try easy.set(CURLOPT_USERNAME, user)
-            try easy.set(CURLOPT_PASSWORD, password)
-            try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=PLAIN")
-        }
+        // XOAUTH2 is sent by the session itself: libcurl 7.88 would send OAUTHBEARER instead.
+        if mechanism == .plain || mechanism == .oauthbearer { try applySASL(to: easy) }
         return easy
     }
 }

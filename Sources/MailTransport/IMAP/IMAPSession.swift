@@ -75,6 +75,7 @@ public final class IMAPSession {
                 throw loginFailed(reply.completion)
             }
         }
+        if !isOpen && login.mechanism == .xoauth2 { try authenticateXOAUTH2() }
         return try perform(command, verb: Self.verb(of: command))
     }
 
@@ -128,7 +129,7 @@ public final class IMAPSession {
         let wasOpen = isOpen
         if !wasOpen { absorbConnection(timeline) }
         // Capability lists come with the greeting, CAPABILITY and the login; later commands have none.
-        if !wasOpen || verb == "CAPABILITY" || verb == "LOGIN" {
+        if !wasOpen || verb == "CAPABILITY" || verb == "LOGIN" || verb == "AUTHENTICATE" {
             absorbCapabilities(timeline, loggedIn: wasOpen, explicit: verb == "CAPABILITY" ? untagged : [])
         }
         let exchange = timeline.lastExchange(command: verb)
@@ -145,7 +146,8 @@ public final class IMAPSession {
             closed = true
             throw failure(outcome, timeline, wasOpen: wasOpen, verb: verb)
         }
-        if !wasOpen, login.mechanism == .plain, let problem = Self.unprovenLogin(timeline, endpoint: connection.endpoint) {
+        if !wasOpen, login.mechanism == .plain || login.mechanism == .oauthbearer,
+           let problem = Self.unprovenLogin(timeline, command: login.commandName, endpoint: connection.endpoint) {
             isOpen = false
             closed = true
             throw problem
@@ -175,7 +177,7 @@ public final class IMAPSession {
         }
         if outcome.ok && status != .ok { status = .ok }
         // A NO to the first command after AUTHENTICATE still means the login worked.
-        if verb != "LOGIN" || status == .ok { loggedIn = true }
+        if (verb != "LOGIN" && verb != "AUTHENTICATE") || status == .ok { loggedIn = true }
         return IMAPReply(command: Self.describe(command), status: status, text: text,
                          untagged: untagged, seconds: seconds)
     }
@@ -212,10 +214,11 @@ public final class IMAPSession {
         let endpoint = connection.endpoint
         switch outcome.code {
         case CURLE_LOGIN_DENIED:
-            if login.mechanism == .plain && !offered.contains("AUTH=PLAIN") {
+            if login.mechanism != .login && !offered.contains("AUTH=\(login.mechanism.rawValue)") {
                 let others = offered.filter { $0.hasPrefix("AUTH=") }.sorted().joined(separator: " ")
-                return CheckError(.critical, "AUTHENTICATE PLAIN not offered by \(endpoint) (\(others.isEmpty ? "no AUTH= capability" : others))",
-                                  cause: .init(.mechanismNotOffered, IMAPMechanism.login.rawValue))
+                // Only PLAIN has a fallback worth naming (LOGIN); a bearer token has none.
+                return CheckError(.critical, "\(login.commandName) not offered by \(endpoint) (\(others.isEmpty ? "no AUTH= capability" : others))",
+                                  cause: login.mechanism == .plain ? .init(.mechanismNotOffered, IMAPMechanism.login.rawValue) : nil)
             }
             let reply = timeline.events.last(where: { $0.direction == .received && !IMAPTimeline.tag($0.line).isEmpty })
             let text = reply.map { $0.line.split(separator: " ", maxSplits: 1).last.map(String.init) ?? $0.line } ?? outcome.message
@@ -255,14 +258,15 @@ public final class IMAPSession {
 
     /// libcurl skips AUTHENTICATE when the server greets PREAUTH: a login asked for counts only
     /// when the transcript shows it sent and answered OK.
-    static func unprovenLogin(_ timeline: IMAPTimeline, endpoint: String) -> CheckError? {
+    static func unprovenLogin(_ timeline: IMAPTimeline, command: String = "AUTHENTICATE PLAIN", endpoint: String) -> CheckError? {
         guard let sent = timeline.events.firstIndex(where: { $0.direction == .sent && IMAPTimeline.verb($0.line) == "AUTHENTICATE" }) else {
             let preauth = timeline.greeting?.line.uppercased().hasPrefix("* PREAUTH") ?? false
-            return .critical("AUTHENTICATE PLAIN was never sent to \(endpoint)\(preauth ? " (it greeted PREAUTH)" : "")")
+            return .critical("\(command) was never sent to \(endpoint)\(preauth ? " (it greeted PREAUTH)" : "")")
         }
         let done = timeline.completion(tag: IMAPTimeline.tag(timeline.events[sent].line), after: sent)
         guard let done, done.line.split(separator: " ").dropFirst().first?.uppercased() == "OK" else {
-            return .critical("AUTHENTICATE PLAIN not accepted by \(endpoint): \(done?.line ?? "no reply")")
+            let reply = done?.line ?? "no reply"
+            return CheckError(.critical, "\(command) not accepted by \(endpoint): \(reply)", cause: .init(.loginRefused, reply))
         }
         return nil
     }

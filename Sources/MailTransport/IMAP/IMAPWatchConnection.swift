@@ -23,11 +23,11 @@ public final class IMAPWatchConnection {
     var tags = 0
     var open = false
     /// resolve, connect, tls, banner, capability, login: each phase's own seconds.
-    public private(set) var connectPhases: [(name: String, seconds: Double)] = []
+    public internal(set) var connectPhases: [(name: String, seconds: Double)] = []
     /// The greeting line (`* OK [CAPABILITY ...] Dovecot ready.`).
     public private(set) var greeting = ""
     /// Capabilities after login, upper-cased.
-    public private(set) var capabilities: Set<String> = []
+    public internal(set) var capabilities: Set<String> = []
     /// Negotiated TLS protocol and cipher, when TLS was used.
     public private(set) var tlsSession: String?
     /// The server certificate's facts, when TLS was used.
@@ -63,6 +63,7 @@ public final class IMAPWatchConnection {
         tlsSession = timeline.tlsSession
         if connection.tls != .plain { certificate = CertificateFacts(chain: easy.certificateChain()) }
         if login.mechanism == .login { try sendLogin(offered: offered) }
+        if login.mechanism == .xoauth2 { try sendXOAUTH2(offered: offered) }
         if capabilities.isEmpty {
             let reply = try command("CAPABILITY")
             if let words = reply.untagged.lazy.compactMap({ IMAPParse.capabilities($0.text) }).last { capabilities = Set(words) }

@@ -52,10 +52,12 @@ public final class POP3Maildrop {
         let scheme = connection.tls == .implicit ? "pop3s" : "pop3"
         try easy.set(CURLOPT_URL, "\(scheme)://\(connection.urlHost):\(connection.port)/")
         try connection.apply(to: easy)
-        if login.mechanism == .plain {
-            try easy.set(CURLOPT_USERNAME, login.user)
-            try easy.set(CURLOPT_PASSWORD, login.password)
-            try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=PLAIN")
+        if login.mechanism == .plain || login.mechanism == .oauthbearer {
+            try login.applySASL(to: easy)
+        } else if login.mechanism == .xoauth2 {
+            guard !login.user.contains(where: POP3Session.isControl) else {
+                throw .unknown("user name holds a control character, which XOAUTH2 cannot send")
+            }
         } else if login.user.contains(where: POP3Session.isControl) || login.password.contains(where: POP3Session.isControl) {
             throw CheckError(.unknown, "user name or password holds a control character, which USER/PASS cannot send",
                              cause: .init(.credentialsUnsendable, POP3Mechanism.plain.rawValue))
@@ -64,10 +66,15 @@ public final class POP3Maildrop {
 
     /// Connects and logs in: USER and PASS as commands, or AUTH PLAIN within a NOOP.
     public func open() throws(CheckError) {
-        let steps = login.mechanism == .user ? [("USER \(login.user)", "USER"), ("PASS \(login.password)", "PASS")] : [("NOOP", "NOOP")]
+        var steps = login.mechanism == .user ? [("USER \(login.user)", "USER"), ("PASS \(login.password)", "PASS")] : [("NOOP", "NOOP")]
+        // XOAUTH2 by hand: libcurl 7.88 sends OAUTHBEARER whenever the server offers both.
+        if login.mechanism == .xoauth2 { steps = [("AUTH XOAUTH2 \(SASLBearer.xoauth2(user: login.user, token: login.password))", "AUTH")] }
         for (command, verb) in steps {
             let reply = try send(command, verb: verb, multiline: false, last: false)
-            guard reply.ok else { throw .critical("POP3: login failed for \(login.user): \(POP3Parse.errorText(reply.line))") }
+            guard reply.ok else {
+                let reason = POP3Parse.errorText(reply.line)
+                throw CheckError(.critical, "POP3: login failed for \(login.user): \(reason)", cause: .init(.loginRefused, reason))
+            }
         }
         if loginSeconds > 0 { connectPhases.append(("login", loginSeconds)) }
         opened = true

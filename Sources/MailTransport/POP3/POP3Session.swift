@@ -40,10 +40,14 @@ public enum POP3Session {
         try easy.set(CURLOPT_NOBODY, 1)
         log?.log(2, "pop3: \(scheme)://\(connection.endpoint) tls=\(connection.tls) login=\(login.commandName) (libcurl \(CurlLibrary.version))")
         var steps: [(command: String, verb: String)] = [("STAT", "STAT")]
-        if login.mechanism == .plain {
-            try easy.set(CURLOPT_USERNAME, login.user)
-            try easy.set(CURLOPT_PASSWORD, login.password)
-            try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=PLAIN")
+        if login.mechanism == .plain || login.mechanism == .oauthbearer {
+            try login.applySASL(to: easy)
+        } else if login.mechanism == .xoauth2 {
+            // By hand: libcurl 7.88 sends OAUTHBEARER whenever the server offers both (curl issue 10259).
+            guard !login.user.contains(where: isControl) else {
+                throw .unknown("user name holds a control character, which XOAUTH2 cannot send")
+            }
+            steps = [("AUTH XOAUTH2 \(SASLBearer.xoauth2(user: login.user, token: login.password))", "AUTH")] + steps
         } else {
             guard !login.user.contains(where: isControl), !login.password.contains(where: isControl) else {
                 throw CheckError(.unknown, "user name or password holds a control character, which USER/PASS cannot send",
@@ -113,15 +117,17 @@ public enum POP3Session {
         let capabilities = first.capabilities
         switch outcome.code {
         case CURLE_LOGIN_DENIED:
-            if !capabilities.contains(where: { $0.hasPrefix("SASL ") && $0.split(separator: " ").contains("PLAIN") }) {
+            let mechanism = login.mechanism.rawValue
+            if !capabilities.contains(where: { $0.hasPrefix("SASL ") && $0.split(separator: " ").contains(Substring(mechanism)) }) {
                 let sasl = capabilities.first { $0.hasPrefix("SASL ") }
                 let user = capabilities.contains("USER")
                 let other = !user && first.tlsEvent == nil ? "; before STLS?" : ""
-                return CheckError(.critical, "AUTH PLAIN not offered by \(endpoint) (\(sasl ?? "no SASL")\(other))",
+                return CheckError(.critical, "AUTH \(mechanism) not offered by \(endpoint) (\(sasl ?? "no SASL")\(other))",
                                   cause: user ? .init(.mechanismNotOffered, POP3Mechanism.user.rawValue) : nil)
             }
             let authReply = timeline.reply(toVerb: "AUTH")?.line
-            return .critical("login failed for \(login.user): \((authReply ?? lastReply).map(POP3Parse.errorText) ?? outcome.message)")
+            let reason = (authReply ?? lastReply).map(POP3Parse.errorText) ?? outcome.message
+            return CheckError(.critical, "login failed for \(login.user): \(reason)", cause: .init(.loginRefused, reason))
         case CURLE_USE_SSL_FAILED where !capabilities.contains("STLS"):
             return .critical("STLS not offered by \(endpoint)")
         case CURLE_WEIRD_SERVER_REPLY where greeting.hasPrefix("-ERR"):
@@ -132,8 +138,9 @@ public enum POP3Session {
             let hint = !plain && first.tlsEvent == nil ? "; before STLS?" : ""
             return CheckError(.critical, "USER/PASS not offered by \(endpoint) (no USER capability\(hint)): \(POP3Parse.errorText(stepReply))",
                               cause: plain ? .init(.mechanismNotOffered, POP3Mechanism.plain.rawValue) : nil)
-        case CURLE_WEIRD_SERVER_REPLY where (verb == "USER" || verb == "PASS") && stepReply.hasPrefix("-ERR"):
-            return .critical("login failed for \(login.user): \(POP3Parse.errorText(stepReply))")
+        case CURLE_WEIRD_SERVER_REPLY where (verb == "USER" || verb == "PASS" || verb == "AUTH") && stepReply.hasPrefix("-ERR"):
+            let reason = POP3Parse.errorText(stepReply)
+            return CheckError(.critical, "login failed for \(login.user): \(reason)", cause: .init(.loginRefused, reason))
         case CURLE_WEIRD_SERVER_REPLY where stepReply.hasPrefix("-ERR"):
             return .critical("\(verb) failed: \(stepReply)")
         case CURLE_OPERATION_TIMEDOUT where !greeting.isEmpty && !greeting.hasPrefix("+OK"):

@@ -21,7 +21,7 @@ enum SMTPAuthProof {
             return .critical("AUTH \(mechanism.rawValue) was never sent to \(endpoint)")
         }
         guard reply.hasPrefix("2") else {
-            return .critical("AUTH \(mechanism.rawValue) not accepted by \(endpoint): \(reply)")
+            return CheckError(.critical, "AUTH \(mechanism.rawValue) not accepted by \(endpoint): \(reply)", cause: .init(.loginRefused, reply))
         }
         return nil
     }

@@ -18,7 +18,6 @@ public struct SMTPConversation: Sendable {
     public let certificate: CertificateFacts?
 }
 
-
 /// Speaks SMTP through libcurl: connect, banner, EHLO, optional STARTTLS and AUTH, NOOP, QUIT.
 /// libcurl does the protocol; the timeline of its debug callback gives each phase's time.
 public enum SMTPSession {
@@ -61,11 +60,7 @@ public enum SMTPSession {
         let path = helo.map { "/" + percentEncode($0) } ?? ""
         try easy.set(CURLOPT_URL, "\(scheme)://\(connection.urlHost):\(connection.port)\(path)")
         try connection.apply(to: easy)
-        if let login {
-            try easy.set(CURLOPT_USERNAME, login.user)
-            try easy.set(CURLOPT_PASSWORD, login.password)
-            try easy.set(CURLOPT_LOGIN_OPTIONS, "AUTH=\(login.mechanism.rawValue)")
-        }
+        if let login { try login.applySASL(to: easy) }
         return scheme
     }
 

@@ -170,7 +170,8 @@ public final class SMTPSubmitter {
             return problem.prefixed("SMTP: ")
         }
         if outcome.code == CURLE_LOGIN_DENIED, let login {
-            return .critical("SMTP: AUTH \(login.mechanism.rawValue) failed for \(login.user) at \(endpoint)\(reply.map { ": \($0)" } ?? "")")
+            return CheckError(.critical, "SMTP: AUTH \(login.mechanism.rawValue) failed for \(login.user) at \(endpoint)\(reply.map { ": \($0)" } ?? "")",
+                              cause: .init(.loginRefused, reply ?? outcome.message))
         }
         if let last = events.last(where: { $0.direction == .sent }), let reply,
            let lastReply = events.lastIndex(where: { $0.direction == .received }),

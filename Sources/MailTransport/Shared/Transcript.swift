@@ -26,9 +26,18 @@ public final class Transcript {
     var peerName: String?
     /// Re-armed by the debug callback on each event; set by CurlEasy.acknowledgePromptly().
     var acknowledgement: PromptAcknowledgement?
+    /// A received line this matches makes the debug callback shut the socket (see
+    /// CurlEasy.hangUp(onReceiving:)); nil: never.
+    var hangUpOn: ((String) -> Bool)?
     static let maxEvents = 4000
 
     init(redact: @escaping @Sendable (String) -> String) { self.redact = redact }
+
+    /// True when a line received since `from` matches `hangUpOn`.
+    func wantsHangUp(from: Int) -> Bool {
+        guard let hangUpOn else { return false }
+        return events[min(from, events.count)...].contains { $0.direction == .received && hangUpOn($0.line) }
+    }
 
     func record(_ type: curl_infotype, _ bytes: UnsafeRawBufferPointer) {
         let direction: Direction
