@@ -32,3 +32,33 @@ public enum HTTPURL {
         return (scheme, authority, defaultPort)
     }
 }
+
+extension HTTPURL {
+    /// Resolves a link (`/x`, `./x`, `?a=b`, `x`, `//host/x`, absolute) against the page's URL.
+    public static func resolve(_ reference: String, against base: String) -> String {
+        if reference.isEmpty { return base }
+        if reference.contains("://") { return reference }
+        let (scheme, _, _) = parts(base)
+        guard let schemeEnd = base.firstRange(of: "://") else { return reference }
+        if reference.hasPrefix("//") { return scheme + ":" + reference }
+        let afterScheme = base[schemeEnd.upperBound...]
+        let authorityEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? base.endIndex
+        let origin = String(base[..<authorityEnd])
+        var path = String(base[authorityEnd...].prefix(while: { $0 != "?" && $0 != "#" }))
+        if path.isEmpty { path = "/" }
+        if reference.hasPrefix("/") { return origin + reference }
+        if reference.hasPrefix("?") { return origin + path + reference }
+        var directory = String(path[...(path.lastIndex(of: "/") ?? path.startIndex)])
+        var rest = Substring(reference)
+        while rest.hasPrefix("./") { rest = rest.dropFirst(2) }
+        while rest.hasPrefix("../") {
+            rest = rest.dropFirst(3)
+            if directory.count > 1 {
+                directory.removeLast()
+                directory = String(directory[...(directory.lastIndex(of: "/") ?? directory.startIndex)])
+            }
+        }
+        if rest == "." { rest = "" }
+        return origin + directory + rest
+    }
+}
