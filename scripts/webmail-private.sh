@@ -159,11 +159,14 @@ start() {
   write_lighttpd
   if pid_alive && [ "$before" = "$(md5sum < "$DIR/lighttpd.conf")" ] && answers; then return 0; fi
   pid_alive && stop_daemon
+  stop_php
   if (exec 3<>"/dev/tcp/$HOST/$HTTP_PORT") 2>/dev/null; then
     echo "webmail-private: port $HTTP_PORT is held by another program" >&2; exit 1
   fi
   lighttpd -tt -f "$DIR/lighttpd.conf" >/dev/null
-  lighttpd -f "$DIR/lighttpd.conf"
+  # Release the lock first: lighttpd and its php-cgi children would otherwise hold it for life.
+  exec 9>&-
+  lighttpd -f "$DIR/lighttpd.conf" </dev/null >/dev/null 2>&1
   for _ in $(seq 1 100); do answers 2>/dev/null && return 0; sleep 0.1; done
   echo "webmail-private: Roundcube did not answer; see $DIR/log" >&2; exit 1
 }
@@ -176,9 +179,19 @@ stop_daemon() {
   kill -9 "$pid" 2>/dev/null || true
 }
 
+# php-cgi children can outlive lighttpd (seen here: they ignore the SIGTERM it passes on);
+# kill those, and only those, whose environment names this instance's config.
+stop_php() {
+  local p
+  for p in /proc/[0-9]*; do
+    [ "$(cat "$p/comm" 2>/dev/null)" = php-cgi ] || continue
+    { tr '\0' '\n' < "$p/environ"; } 2>/dev/null | grep -q "^ROUNDCUBE_CONFIG_DIR=$DIR/" && kill -9 "${p#/proc/}" 2>/dev/null || true
+  done
+}
+
 case ${1:-} in
   start) start ;;
-  stop) stop_daemon ;;
+  stop) stop_daemon; stop_php ;;
   status) pid_alive && answers ;;
   env) env_lines ;;
   *) echo "usage: $0 start|stop|status|env" >&2; exit 2 ;;
