@@ -62,7 +62,7 @@ struct RoundcubeFlow {
         }
         for name in wanted {
             guard visit.folderList.contains(name) else {
-                throw .critical("folder \(SafeText.bounded(name, limit: 40)): not in the user's folder list")
+                throw .critical("folder \(SafeText.bounded(name, limit: 40)): not among the user's subscribed folders")
             }
             let url = HTTPURL.resolve("?_task=mail&_action=list&_mbox=\(FormEncoding.encode(name))&_remote=1", against: base)
             let list = try http.send(HTTPRequest(url, headers: [("X-Roundcube-Request", requestToken)], phase: "folder \(name)"))
