@@ -26,6 +26,9 @@ packages=(
   dpkg-dev lintian
   # the OpenMetrics output is validated by prometheus_client in a venv (scripts/openmetrics-validate.sh)
   python3-venv python3-pip
+  # check_webmail_login's tests run a private Roundcube (scripts/webmail-private.sh) under
+  # lighttpd + php-cgi; naming php8.2-cgi keeps apt from pulling in apache2 and mod-php
+  roundcube-core roundcube-sqlite3 roundcube-skin-larry php8.2-cgi lighttpd lighttpd-mod-openssl sqlite3
 )
 
 missing=()
@@ -52,6 +55,14 @@ trap '[ -n "$own_policy" ] && rm -f /usr/sbin/policy-rc.d' EXIT
 export DEBIAN_FRONTEND=noninteractive
 echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
 echo "postfix postfix/mailname string localhost" | debconf-set-selections
+# Roundcube: no dbconfig database and no web server configured (/etc/lighttpd stays untouched);
+# the private instance brings its own config, database and lighttpd.
+debconf-set-selections <<'PRESEED'
+roundcube-core roundcube/dbconfig-install boolean false
+roundcube-core roundcube/database-type select sqlite3
+roundcube-core roundcube/reconfigure-webserver multiselect
+roundcube-core roundcube/restart-webserver boolean false
+PRESEED
 apt-get update -qq
 apt-get install -y -qq --no-upgrade --no-install-recommends "${missing[@]}" >/dev/null
 

@@ -9,7 +9,7 @@ import Glibc
 public enum CheckRegistry {
     /// All checks, in the order `mailcheck --list` prints them. A new check is one line here.
     public static var checks: [any MonitoringCheck.Type] {
-        [SMTPCheck.self, DiskGrowthCheck.self, MTAQueueCheck.self, IMAPLoginCheck.self, POP3LoginCheck.self,
+        [SMTPCheck.self, DiskGrowthCheck.self, MTAQueueCheck.self, IMAPLoginCheck.self, POP3LoginCheck.self, WebmailLoginCheck.self,
          DeliveryLatencyCheck.self]
     }
 
