@@ -17,6 +17,9 @@ packages=(
   libidn12
   # the schedulers the shipped configurations are proven with (the tests run private instances)
   nagios4-core icinga2-bin icinga2-common monit nagios-nrpe-server nagios-nrpe-plugin
+  # the DAV checks' XML parser (the shim dlopens libxml2.so.2; the headers build it), and the
+  # two real DAV servers their tests run privately (scripts/dav-private.sh)
+  libxml2 libxml2-dev python3-radicale xandikos
 )
 
 missing=()
