@@ -131,7 +131,7 @@ card() { # NAME
 MKCAL='<C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:set><D:prop><D:displayname>%s</D:displayname><C:supported-calendar-component-set><C:comp name="VEVENT"/></C:supported-calendar-component-set></D:prop></D:set></C:mkcalendar>'
 MKBOOK='<D:mkcol xmlns:D="DAV:" xmlns:CR="urn:ietf:params:xml:ns:carddav"><D:set><D:prop><D:resourcetype><D:collection/><CR:addressbook/></D:resourcetype><D:displayname>%s</D:displayname></D:prop></D:set></D:mkcol>'
 
-# seed_server BASE CALENDAR-PATH EMPTY-PATH BOOK-PATH MKCOL?: the fixtures, created only when missing
+# seed_items BASE CALENDAR-PATH EMPTY-PATH BOOK-PATH [mkcol]: the fixtures, created only when missing
 # (a test that changed them would see them recreated, never overwritten).
 seed_items() {
   local base=$1 cal=$2 empty=$3 book=$4 u=alice
@@ -144,8 +144,9 @@ seed_items() {
     [ "$(req $u PROPFIND "$base$book" -H 'Depth: 0')" = 207 ] ||
       req $u MKCOL "$base$book" -H 'Content-Type: application/xml' --data-binary "$(printf "$MKBOOK" "$(basename "$book")")" >/dev/null
   else
+    # Xandikos: the calendar and the address book come from --defaults; only the empty one is ours.
     [ "$(req $u PROPFIND "$base$empty" -H 'Depth: 0')" = 207 ] ||
-      req $u MKCOL "$base$empty" -H 'Content-Type: application/xml' --data-binary "$(printf '<D:mkcol xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:set><D:prop><D:resourcetype><D:collection/><C:calendar/></D:resourcetype><D:displayname>empty</D:displayname></D:prop></D:set></D:mkcol>')" >/dev/null
+      req $u MKCALENDAR "$base$empty" -H 'Content-Type: application/xml' --data-binary "$(printf "$MKCAL" empty)" >/dev/null
   fi
   local put=(-H 'If-None-Match: *')
   [ "$(req $u GET "$base${cal}standup.ics")" = 200 ] ||
