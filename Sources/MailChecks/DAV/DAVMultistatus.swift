@@ -124,7 +124,8 @@ private struct ParseState {
                 pending.resourceType.insert(name)
             }
         case .text(let chunk):
-            if text.utf8.count < ParseState.maxText { text += chunk }
+            let room = ParseState.maxText - text.utf8.count
+            if room > 0 { text += chunk.utf8.count <= room ? chunk : String(decoding: chunk.utf8.prefix(room), as: UTF8.self) }
         case .end(let name, _):
             defer { if !stack.isEmpty { stack.removeLast() }; text = "" }
             try close(name)
@@ -136,12 +137,11 @@ private struct ParseState {
     private mutating func close(_ name: XMLName) throws {
         let depth = stack.count
         let value = text.trimmingWhitespace()
-        if depth == 3, stack[1] == Self.response {
-            if name == Self.href { current?.href = value; currentHasHref = true }
-            if name == Self.status {
-                guard let code = DAVMultistatus.statusCode(value) else { throw DAVMultistatusError.badStatusLine(value) }
-                current?.status = code
-            }
+        if depth == 3, stack[1] == Self.response, name == Self.href {
+            current?.href = value; currentHasHref = true
+        } else if depth == 3, stack[1] == Self.response, name == Self.status {
+            guard let code = DAVMultistatus.statusCode(value) else { throw DAVMultistatusError.badStatusLine(value) }
+            current?.status = code
         } else if depth == 4, stack[2] == Self.propstat, name == Self.status {
             // Servers put <status> before or after <prop> (Xandikos before, Radicale after):
             // the properties are applied when the propstat closes.
