@@ -7,7 +7,7 @@ import Glibc
 public enum CheckRegistry {
     /// All checks, in the order `mailcheck` lists them.
     public static var checks: [any MonitoringCheck.Type] {
-        [SMTPCheck.self, DiskGrowthCheck.self, MTAQueueCheck.self, IMAPLoginCheck.self, POP3LoginCheck.self, WebmailLoginCheck.self,
+        [SMTPCheck.self, DiskGrowthCheck.self, MTAQueueCheck.self, IMAPLoginCheck.self, POP3LoginCheck.self, WebmailLoginCheck.self, CalDAVCheck.self, CardDAVCheck.self,
          DeliveryLatencyCheck.self]
     }
 
