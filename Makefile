@@ -14,7 +14,7 @@ DESTDIR    ?=
 SWIFT      ?= swift
 BUILD_FLAGS = -c release --static-swift-stdlib -Xlinker -s
 
-CHECKS = check_smtp_session check_mta_queue check_disk_growth check_imap_login check_pop3_login check_delivery_latency
+CHECKS = check_smtp_session check_mta_queue check_disk_growth check_imap_login check_pop3_login check_delivery_latency check_caldav check_carddav
 
 .PHONY: all build install uninstall test demo bench clean
 

@@ -64,7 +64,7 @@ enum Plugin {
         let dir = temp + "mailcheck-bin-\(getpid())-\(UUID().uuidString)"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         for name in ["check_smtp_session", "check_imap_login", "check_pop3_login", "check_mta_queue",
-                     "check_disk_growth", "check_delivery_latency", "check_nonexistent"] {
+                     "check_disk_growth", "check_delivery_latency", "check_caldav", "check_carddav", "check_nonexistent"] {
             unlink("\(dir)/\(name)")
             _ = symlink(buildDir + "/mailcheck", "\(dir)/\(name)")
         }
