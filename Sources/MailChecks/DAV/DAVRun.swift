@@ -60,7 +60,7 @@ struct DAVRun {
         for (count, suffix) in zip(counts, suffixes) {
             results.append(timing.result("query", seconds: count.seconds, label: "time_query_\(suffix)", name: "query \(count.collection.name)"))
             var r = CheckResult.measure("\(itemWord)_\(suffix)", Double(count.items), thresholds: settings.items, min: 0,
-                                        message: "\(count.collection.name): \(count.items) \(itemWord)", inSummary: false)
+                                        message: "\(count.collection.name): \(Self.plural(count.items, itemWord))", inSummary: false)
             if r.status == .ok { r.message = "" } else { r.inSummary = true }
             results.append(r)
         }
@@ -73,7 +73,7 @@ struct DAVRun {
         }
         let noun = kind == .calendar ? "calendar" : "address book"
         var summary = "\(user): \(counts.count) \(noun)\(counts.count == 1 ? "" : "s"), "
-        summary += counts.prefix(3).map { "\($0.collection.name) \($0.items) \(itemWord)" }.joined(separator: ", ")
+        summary += counts.prefix(3).map { "\($0.collection.name) \(Self.plural($0.items, itemWord))" }.joined(separator: ", ")
         if counts.count > 3 { summary += ", ..." }
         if kind == .calendar { summary += " in \(Self.windowText(window))" }
         if written != nil { summary += ", write OK" }
@@ -83,13 +83,16 @@ struct DAVRun {
         details += found.collections.map { c in
             "\(noun) \(c.name): \(c.url)" + (c.ctag.map { ", ctag \($0)" } ?? "") + (c.syncToken.map { ", sync-token \($0)" } ?? "")
         }
-        details += counts.map { "query \($0.collection.name): \($0.items) \(itemWord) in \(NumberFormat.seconds($0.seconds))" }
+        details += counts.map { "query \($0.collection.name): \(Self.plural($0.items, itemWord)) in \(NumberFormat.seconds($0.seconds))" }
         if let written {
             details += written.notes
             details += written.swept.map { "swept a stale probe of this check name: \($0)" }
         }
         return CheckReport(name: name, results: results, okSummary: summary, details: details)
     }
+
+    /// `1 event`, `3 events`.
+    static func plural(_ n: Int, _ word: String) -> String { n == 1 ? "1 \(word.dropLast())" : "\(n) \(word)" }
 
     /// Perfdata suffixes: the collection's name when it is plain, else its position.
     static func labelSuffixes(_ names: [String]) -> [String] {
