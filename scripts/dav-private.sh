@@ -120,6 +120,12 @@ req() {
   curl -s -o /dev/null -m 10 -w '%{http_code}\n' -u "$user:$(head -n1 "$SECRETS/$user.pass")" -X "$method" "$@" "$url"
 }
 
+# exists USER URL: the collection is there. Xandikos answers 207 even for a missing path (the
+# 404 is inside), so the body's status decides, not the HTTP code.
+exists() {
+  curl -s -m 10 -u "$1:$(head -n1 "$SECRETS/$1.pass")" -X PROPFIND -H 'Depth: 0' "$2" | grep -q ' 200 OK'
+}
+
 event() { # UID DTSTART DTEND [RRULE]
   printf 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//mailcheck//test//EN\r\nBEGIN:VEVENT\r\nUID:%s\r\nDTSTAMP:20260101T000000Z\r\nDTSTART%s\r\nDTEND%s\r\n%sSUMMARY:%s\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n' \
     "$1" "$2" "$3" "${4:+$4$'\r\n'}" "${1%%-*}"
@@ -138,14 +144,14 @@ seed_items() {
   if [ -n "${5:-}" ]; then
     req $u PROPFIND "$base/" -H 'Depth: 0' >/dev/null   # Radicale creates /alice/ on first login
     for c in "$cal" "$empty"; do
-      [ "$(req $u PROPFIND "$base$c" -H 'Depth: 0')" = 207 ] ||
+      exists $u "$base$c" ||
         req $u MKCALENDAR "$base$c" -H 'Content-Type: application/xml' --data-binary "$(printf "$MKCAL" "$(basename "$c")")" >/dev/null
     done
-    [ "$(req $u PROPFIND "$base$book" -H 'Depth: 0')" = 207 ] ||
+    exists $u "$base$book" ||
       req $u MKCOL "$base$book" -H 'Content-Type: application/xml' --data-binary "$(printf "$MKBOOK" "$(basename "$book")")" >/dev/null
   else
     # Xandikos: the calendar and the address book come from --defaults; only the empty one is ours.
-    [ "$(req $u PROPFIND "$base$empty" -H 'Depth: 0')" = 207 ] ||
+    exists $u "$base$empty" ||
       req $u MKCALENDAR "$base$empty" -H 'Content-Type: application/xml' --data-binary "$(printf "$MKCAL" empty)" >/dev/null
   fi
   local put=(-H 'If-None-Match: *')
@@ -165,7 +171,7 @@ seed() {
   seed_items "http://$HOST:$RADICALE_PORT/alice" /calendar/ /empty/ /contacts/ mkcol
   # bob's own calendar: the collection alice must get a 403 on.
   req bob PROPFIND "http://$HOST:$RADICALE_PORT/bob/" -H 'Depth: 0' >/dev/null
-  [ "$(req bob PROPFIND "http://$HOST:$RADICALE_PORT/bob/calendar/" -H 'Depth: 0')" = 207 ] ||
+  exists bob "http://$HOST:$RADICALE_PORT/bob/calendar/" ||
     req bob MKCALENDAR "http://$HOST:$RADICALE_PORT/bob/calendar/" -H 'Content-Type: application/xml' --data-binary "$(printf "$MKCAL" bob)" >/dev/null
   # Xandikos' --defaults made /alice/calendars/calendar/ and /alice/contacts/addressbook/.
   seed_items "http://$HOST:$XANDIKOS_PORT/alice" /calendars/calendar/ /calendars/empty/ /contacts/addressbook/
