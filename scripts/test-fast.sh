@@ -16,6 +16,7 @@ STACK_SUITES=(
     MTAQueueEximTests MTAQueuePostfixTests
     SchedulerConfigTests SchedulerMonitTests SchedulerNagiosTests
     LoadTests
+    WebmailLoginCheckTests DAVRadicaleTests DAVXandikosTests
 )
 
 if [ "${1:-}" = --list ]; then printf '%s\n' "${STACK_SUITES[@]}"; exit 0; fi

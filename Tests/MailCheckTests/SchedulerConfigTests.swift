@@ -10,7 +10,7 @@ import Testing
         #expect(run.stdout.contains("Total Warnings: 0"), "\(run.stdout)")
         #expect(run.stdout.contains("Total Errors:   0"), "\(run.stdout)")
         // Five roles, one host each, and the services the roles want.
-        #expect(run.stdout.contains("Checked 11 services."), "\(run.stdout)")
+        #expect(run.stdout.contains("Checked 13 services."), "\(run.stdout)")
         #expect(run.stdout.contains("Checked 5 hosts."), "\(run.stdout)")
         #expect(run.stdout.contains("Checked 5 host groups."), "\(run.stdout)")
     }
