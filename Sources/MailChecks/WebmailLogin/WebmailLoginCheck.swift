@@ -17,7 +17,7 @@ public struct WebmailLoginCheck: MonitoringCheck {
         PhaseThresholds.totalSpecs + [
             OptionSpec("url", short: "u", value: "URL", help: "The webmail's base URL (http://127.0.0.1:18080/, https://webmail.example.net/)."),
             OptionSpec("hostname", short: "H", value: "HOST", help: "Connect to HOST (builds the URL when -u is not given)."),
-            OptionSpec("port", short: "p", value: "PORT", help: "Port (default 80, 443 with --tls)."),
+            OptionSpec("port", short: "p", value: "PORT", help: "Port (default 80, 443 with --tls; with -u, the URL's)."),
             OptionSpec("tls", help: "With -H: use https."),
             OptionSpec("ipv4", short: "4", help: "Connect over IPv4 only."),
             OptionSpec("ipv6", short: "6", help: "Connect over IPv6 only."),
@@ -67,7 +67,7 @@ public struct WebmailLoginCheck: MonitoringCheck {
         if options.flag("ipv4") && options.flag("ipv6") { throw UsageError("give either -4 or -6, not both") }
         tls = HTTPTLSOptions(caFile: options.string("cacert"), caPath: options.string("capath"), insecure: options.flag("insecure"),
                              clientCert: options.string("client-cert"), clientKey: options.string("client-key"),
-                             connectHost: options.string("url") != nil ? host : nil, connectPort: options.string("url") != nil && host != nil ? port : nil,
+                             connectHost: options.string("url") != nil ? host : nil, connectPort: options.string("url") != nil && options.has("port") ? port : nil,
                              ipVersion: options.flag("ipv4") ? 4 : (options.flag("ipv6") ? 6 : nil))
         product = options.has("webmail") ? try options.choice("webmail", ["roundcube", "form"], default: "roundcube") : nil
         folders = options.strings("folder")

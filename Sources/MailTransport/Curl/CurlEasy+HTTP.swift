@@ -55,10 +55,11 @@ extension CurlEasy {
         try set(CURLOPT_FORBID_REUSE, allow ? 0 : 1)
     }
 
-    /// Routes the connection to `host:port` whatever the URL names (SNI and verification keep the URL's name).
-    public func connect(to host: String, port: Int) throws(CheckError) {
+    /// Routes the connection to `host:port` whatever the URL names (SNI and verification keep the
+    /// URL's name); without a port, the URL's own port (curl's empty CONNECT-TO-PORT).
+    public func connect(to host: String, port: Int?) throws(CheckError) {
         let target = host.contains(":") ? "[\(host)]" : host
-        try set(CURLOPT_CONNECT_TO, list: ["::\(target):\(port)"])
+        try set(CURLOPT_CONNECT_TO, list: ["::\(target):\(port.map(String.init) ?? "")"])
         transcript.peerName = host
     }
 

@@ -76,7 +76,7 @@ public final class HTTPSession {
         if let c = tls.clientCert { try easy.set(CURLOPT_SSLCERT, c) }
         if let k = tls.clientKey { try easy.set(CURLOPT_SSLKEY, k) }
         try easy.set(CURLOPT_CERTINFO, 1)
-        if let host = tls.connectHost { try easy.connect(to: host, port: tls.connectPort ?? 0) }
+        if let host = tls.connectHost { try easy.connect(to: host, port: tls.connectPort) }
     }
 
     /// Sends HTTP basic authentication with every request to the origin of `url` (never to another origin a redirect leads to).
