@@ -26,11 +26,11 @@ packages=(
   dpkg-dev lintian
   # the OpenMetrics output is validated by prometheus_client in a venv (scripts/openmetrics-validate.sh)
   python3-venv python3-pip
-  # check_webmail_login's tests run a private Roundcube (scripts/webmail-private.sh) under
+  # check_webmail_login's tests run a private Roundcube (scripts/stacks/webmail-private.sh) under
   # lighttpd + php-cgi; naming php8.2-cgi keeps apt from pulling in apache2 and mod-php
   roundcube-core roundcube-sqlite3 roundcube-skin-larry php8.2-cgi lighttpd lighttpd-mod-openssl sqlite3
   # the DAV checks' XML parser (the shim dlopens libxml2.so.2 at run time), and the
-  # two real DAV servers their tests run privately (scripts/dav-private.sh)
+  # two real DAV servers their tests run privately (scripts/stacks/dav-private.sh)
   libxml2 libxml2-dev python3-radicale xandikos
 )
 

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The private Radicale and Xandikos (scripts/dav-private.sh), started once per test process
+/// The private Radicale and Xandikos (scripts/stacks/dav-private.sh), started once per test process
 /// (idempotent) and described by `dav-private.sh env`.
 enum DAVServers {
     static let env: [String: String] = {
@@ -35,7 +35,7 @@ enum DAVServers {
     static func shell(_ arguments: [String]) -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [Plugin.root + "/scripts/dav-private.sh"] + arguments
+        process.arguments = [Plugin.root + "/scripts/stacks/dav-private.sh"] + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The private Roundcube (scripts/webmail-private.sh), started once per test process.
+/// The private Roundcube (scripts/stacks/webmail-private.sh), started once per test process.
 enum Webmail {
     static let env: [String: String] = {
         _ = MailStack.env
@@ -19,7 +19,7 @@ enum Webmail {
     static func shell(_ arguments: [String]) -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [Plugin.root + "/scripts/webmail-private.sh"] + arguments
+        process.arguments = [Plugin.root + "/scripts/stacks/webmail-private.sh"] + arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # dav-private.sh: private, real CalDAV/CardDAV servers on 127.0.0.1 for the DAV checks' tests.
 #
-#   scripts/dav-private.sh start    start Radicale and Xandikos and seed them (idempotent)
-#   scripts/dav-private.sh stop     stop what this script started (by recorded PID only)
-#   scripts/dav-private.sh status   exit 0 when both answer
-#   scripts/dav-private.sh env      print KEY=value lines (shell-sourceable) for the tests
+#   scripts/stacks/dav-private.sh start    start Radicale and Xandikos and seed them (idempotent)
+#   scripts/stacks/dav-private.sh stop     stop what this script started (by recorded PID only)
+#   scripts/stacks/dav-private.sh status   exit 0 when both answer
+#   scripts/stacks/dav-private.sh env      print KEY=value lines (shell-sourceable) for the tests
 #
 # Radicale (Debian python3-radicale) on RADICALE_PORT with htpasswd users alice and bob (two users,
 # so a 403 on another user's collection can be tested), and Xandikos (Debian xandikos) on
@@ -13,8 +13,9 @@
 # Everything lives under ${DAV_DIR:-/tmp/mailcheck-dav}; /etc is neither read nor changed.
 set -euo pipefail
 PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
-HERE=$(cd "$(dirname "$0")" && pwd)
-. "$HERE/proc-lib.sh"
+STACK_NAME=dav-private
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 
 DIR=${DAV_DIR:-/tmp/mailcheck-dav}
 DIR=${DIR%/}
@@ -26,17 +27,6 @@ RAD=$DIR/radicale
 XAN=$DIR/xandikos
 SECRETS=$DIR/secrets
 LOGS=$DIR/log
-
-die() { echo "dav-private: $*" >&2; exit 1; }
-
-# alive PID: runs and is not a zombie (PID 1 here may reap late).
-alive() {
-  local st
-  [[ ${1:-} =~ ^[0-9]+$ ]] || return 1
-  st=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-  st=${st##*) }
-  [[ ${st:0:1} != Z && ${st:0:1} != X ]]
-}
 
 # ours NAME PATTERN: the recorded PID of NAME when it is alive and its command line still
 # contains PATTERN (a recycled PID is never signalled).

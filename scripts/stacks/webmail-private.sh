@@ -2,10 +2,10 @@
 # webmail-private.sh: a private Roundcube (Debian's roundcube-core, sqlite) under lighttpd +
 # php-cgi on 127.0.0.1, logging in to the test mail stack's Dovecot, for check_webmail_login.
 #
-#   scripts/webmail-private.sh start    start (idempotent: a healthy instance is left alone)
-#   scripts/webmail-private.sh stop     stop what this script started (by its recorded PID)
-#   scripts/webmail-private.sh status   exit 0 when the login page answers over HTTP and HTTPS
-#   scripts/webmail-private.sh env      print KEY=value lines for the tests
+#   scripts/stacks/webmail-private.sh start    start (idempotent: a healthy instance is left alone)
+#   scripts/stacks/webmail-private.sh stop     stop what this script started (by its recorded PID)
+#   scripts/stacks/webmail-private.sh status   exit 0 when the login page answers over HTTP and HTTPS
+#   scripts/stacks/webmail-private.sh env      print KEY=value lines for the tests
 #
 # Three Roundcube instances share one lighttpd (one PID; lighttpd spawns and reaps php-cgi):
 #   /            elastic skin, IMAP 127.0.0.1:IMAP_PORT            (http 18080, https 18443)
@@ -22,7 +22,10 @@ HOST=127.0.0.1
 HTTP_PORT=18080
 HTTPS_PORT=18443
 ROOT=/var/lib/roundcube/public_html
-HERE=$(cd "$(dirname "$0")" && pwd)
+HERE=$(cd "$(dirname "$0")/.." && pwd)   # scripts/: mailstack.sh and install-deps.sh
+STACK_NAME=webmail-private
+# shellcheck source=lib.sh
+. "$HERE/stacks/lib.sh"
 INSTANCES=(main larry imapdown)
 
 stack_env() { "$HERE/mailstack.sh" env | grep -E "^$1=" | cut -d= -f2-; }
@@ -44,9 +47,8 @@ EOT
 pid_alive() {
   local pid
   pid=$(cat "$DIR/run/lighttpd.pid" 2>/dev/null) || return 1
-  [ -n "$pid" ] && [ -d "/proc/$pid" ] || return 1
-  # A zombie is gone (W9); only our lighttpd with our config counts.
-  grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null && return 1
+  # A zombie is gone (lib.sh's alive); only our lighttpd with our config counts.
+  alive "$pid" || return 1
   tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q "lighttpd .*$DIR/lighttpd.conf"
 }
 
