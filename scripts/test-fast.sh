@@ -16,7 +16,7 @@ STACK_SUITES=(
     MTAQueueEximTests MTAQueuePostfixTests
     SchedulerConfigTests SchedulerMonitTests SchedulerNagiosTests
     LoadTests
-    WebmailLoginCheckTests DAVRadicaleTests DAVXandikosTests
+    WebmailLoginCheckTests DAVRadicaleTests DAVXandikosTests TLSStallTests OpenMetricsTests
 )
 
 if [ "${1:-}" = --list ]; then printf '%s\n' "${STACK_SUITES[@]}"; exit 0; fi
