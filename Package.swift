@@ -18,18 +18,24 @@ let package = Package(
             name: "CLibcurl",
             linkerSettings: [.linkedLibrary("dl")]
         ),
+        // A guarded pull reader over libxml2's xmlTextReader, resolved at run time with dlopen so
+        // only the DAV checks load libxml2: no network, no DTD, no entity substitution.
+        .target(
+            name: "CXMLReader",
+            linkerSettings: [.linkedLibrary("dl")]
+        ),
         // The plugin protocol: states, ranges, perfdata, reports, options, deadline, state files.
         .target(name: "CheckKit"),
         // libcurl in Swift: sessions, TLS options, timings, certificate facts, error mapping.
         .target(name: "MailTransport", dependencies: ["CheckKit", "CLibcurl"]),
         // The checks themselves.
-        .target(name: "MailChecks", dependencies: ["CheckKit", "MailTransport"]),
+        .target(name: "MailChecks", dependencies: ["CheckKit", "MailTransport", "CXMLReader"]),
         .executableTarget(name: "mailcheck", dependencies: ["MailChecks"]),
         // Test-only checks that block, write state or run children, to prove the runner's
         // deadline and the state store from outside the test process. Never installed.
         .executableTarget(name: "mailcheck-testkit", dependencies: ["CheckKit"]),
         .testTarget(name: "CheckKitTests", dependencies: ["CheckKit"]),
-        .testTarget(name: "MailCheckTests", dependencies: ["CheckKit", "MailTransport", "MailChecks"], exclude: ["Fixtures"]),
+        .testTarget(name: "MailCheckTests", dependencies: ["CheckKit", "MailTransport", "MailChecks", "CXMLReader"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -64,3 +64,22 @@ DL_QUEUE_ID=$(sed -n 's/.*(queue ID \([^)]*\)).*/\1/p' "$bin/deferred.out")
 echo "== Released (postqueue -i $DL_QUEUE_ID) and delivered: the next run of the same check name sweeps it"
 [ -n "$DL_QUEUE_ID" ] && postqueue -c "$POSTFIX_CONFIG_DIR" -i "$DL_QUEUE_ID" && sleep 2
 run check_delivery_latency "${DL[@]}" --smtp-port "$SMTP_PORT" --check-name demo-deferred -t 3 --stale-after 4 -v
+
+echo "== Webmail: the private Roundcube (scripts/stacks/webmail-private.sh) over https, bob logs in, opens folders, logs out"
+if ./scripts/stacks/webmail-private.sh start >/dev/null 2>&1; then
+    eval "$(./scripts/stacks/webmail-private.sh env)"
+    run check_webmail_login -u "$WEBMAIL_HTTPS_URL" --cacert "$WEBMAIL_CA_CERT" -U "$BOB_USER" --password-file "$BOB_PASS_FILE" -w 2 -c 5 --cert-warning 21 -v
+    echo "== Webmail whose IMAP server is down: Roundcube's own words"
+    run check_webmail_login -u "$WEBMAIL_IMAPDOWN_URL" -U "$BOB_USER" --password-file "$BOB_PASS_FILE"
+else
+    echo "(the private Roundcube did not start: see scripts/stacks/webmail-private.sh)"
+fi
+
+echo "== CalDAV and CardDAV: alice's calendars (with a write round trip) and address books on the private Radicale (scripts/stacks/dav-private.sh)"
+if ./scripts/stacks/dav-private.sh start >/dev/null 2>&1; then
+    eval "$(./scripts/stacks/dav-private.sh env)"
+    run check_caldav -u "$RADICALE_URL" -U alice --password-file "$DAV_PASSWORD_FILE_alice" --write --check-name demo -w 1 -c 3
+    run check_carddav -u "$RADICALE_URL" -U alice --password-file "$DAV_PASSWORD_FILE_alice"
+else
+    echo "(the private Radicale did not start: see scripts/stacks/dav-private.sh)"
+fi

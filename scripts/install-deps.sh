@@ -26,6 +26,12 @@ packages=(
   dpkg-dev lintian
   # the OpenMetrics output is validated by prometheus_client's parser (scripts/openmetrics-validate.sh)
   python3-prometheus-client
+  # check_webmail_login's tests run a private Roundcube (scripts/stacks/webmail-private.sh) under
+  # lighttpd + php-cgi; naming php8.2-cgi keeps apt from pulling in apache2 and mod-php
+  roundcube-core roundcube-sqlite3 roundcube-skin-larry php8.2-cgi lighttpd lighttpd-mod-openssl sqlite3
+  # the DAV checks' XML parser (the shim dlopens libxml2.so.2 at run time), and the
+  # two real DAV servers their tests run privately (scripts/stacks/dav-private.sh)
+  libxml2 libxml2-dev python3-radicale xandikos
 )
 
 missing=()
@@ -52,6 +58,14 @@ trap '[ -n "$own_policy" ] && rm -f /usr/sbin/policy-rc.d' EXIT
 export DEBIAN_FRONTEND=noninteractive
 echo "postfix postfix/main_mailer_type select Local only" | debconf-set-selections
 echo "postfix postfix/mailname string localhost" | debconf-set-selections
+# Roundcube: no dbconfig database and no web server configured (/etc/lighttpd stays untouched);
+# the private instance brings its own config, database and lighttpd.
+debconf-set-selections <<'PRESEED'
+roundcube-core roundcube/dbconfig-install boolean false
+roundcube-core roundcube/database-type select sqlite3
+roundcube-core roundcube/reconfigure-webserver multiselect
+roundcube-core roundcube/restart-webserver boolean false
+PRESEED
 apt-get update -qq
 apt-get install -y -qq --no-upgrade --no-install-recommends "${missing[@]}" >/dev/null
 

@@ -9,8 +9,17 @@ import Glibc
 public enum CheckRegistry {
     /// All checks, in the order `mailcheck --list` prints them. A new check is one line here.
     public static var checks: [any MonitoringCheck.Type] {
-        [SMTPCheck.self, DiskGrowthCheck.self, MTAQueueCheck.self, IMAPLoginCheck.self, POP3LoginCheck.self,
-         DeliveryLatencyCheck.self]
+        [
+            SMTPCheck.self,
+            DiskGrowthCheck.self,
+            MTAQueueCheck.self,
+            IMAPLoginCheck.self,
+            POP3LoginCheck.self,
+            WebmailLoginCheck.self,
+            CalDAVCheck.self,
+            CardDAVCheck.self,
+            DeliveryLatencyCheck.self,
+        ]
     }
 
     /// The check whose executable name is `name`.

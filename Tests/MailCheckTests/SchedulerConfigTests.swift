@@ -10,7 +10,7 @@ import Testing
         #expect(run.stdout.contains("Total Warnings: 0"), "\(run.stdout)")
         #expect(run.stdout.contains("Total Errors:   0"), "\(run.stdout)")
         // Five roles, one host each, and the services the roles want.
-        #expect(run.stdout.contains("Checked 11 services."), "\(run.stdout)")
+        #expect(run.stdout.contains("Checked 14 services."), "\(run.stdout)")
         #expect(run.stdout.contains("Checked 5 hosts."), "\(run.stdout)")
         #expect(run.stdout.contains("Checked 5 host groups."), "\(run.stdout)")
     }
@@ -20,7 +20,7 @@ import Testing
         let output = run.stdout + run.stderr
         #expect(run.code == 0, "\(run)")
         #expect(output.contains("Finished validating the configuration file(s)."), "\(output)")
-        #expect(output.contains("Instantiated 11 Services."), "\(output)")
+        #expect(output.contains("Instantiated 14 Services."), "\(output)")
         #expect(output.contains("Instantiated 5 Hosts."), "\(output)")
         #expect(!output.contains("warning/"), "\(output)")
     }
@@ -33,7 +33,7 @@ import Testing
         #expect(run.code == 0, "\(run)")
         #expect(output.contains("Finished validating the configuration file(s)."), "\(output)")
         #expect(output.contains("Instantiated 8 Zones."), "\(output)")
-        #expect(output.contains("Instantiated 14 Services."), "\(output)")
+        #expect(output.contains("Instantiated 17 Services."), "\(output)")
         #expect(!output.contains("warning/"), "\(output)")
     }
 

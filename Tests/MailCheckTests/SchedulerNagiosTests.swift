@@ -52,10 +52,10 @@ import Testing
         try #require(start.code == 0, "\(start)")
         let statusFile = Scheduler.keyValues(start.stdout)["NAGIOS_STATUS"] ?? ""
 
-        // Every service is checked at once on start; 11 services across the five roles.
+        // Every service is checked at once on start; 14 services across the five roles.
         let allChecked = Scheduler.wait(40) {
             let services = NagiosService.read(statusFile)
-            return services.count == 11 && services.allSatisfy(\.checked)
+            return services.count == 14 && services.allSatisfy(\.checked)
         }
         var services = NagiosService.read(statusFile)
         try #require(allChecked, "not every service was checked within 40 s:\n\(services.map(\.description).joined(separator: "\n"))\nlog: \(log(dir))")
@@ -68,7 +68,7 @@ import Testing
         try #require(force.code == 0, "\(force)")
         let rerun = Scheduler.wait(40) {
             let now = NagiosService.read(statusFile)
-            return now.count == 11 && now.allSatisfy { $0.lastCheck >= forcedAt }
+            return now.count == 14 && now.allSatisfy { $0.lastCheck >= forcedAt }
         }
         services = NagiosService.read(statusFile)
         #expect(rerun, "forced checks did not all run within 40 s:\n\(services.map { "\($0.name) last_check \($0.lastCheck) < \(forcedAt)" }.joined(separator: "\n"))")

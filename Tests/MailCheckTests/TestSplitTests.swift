@@ -7,7 +7,8 @@ import Testing
 @Suite struct TestSplitTests {
     /// What only the full run (scripts/test.sh) provides.
     static let stackMarkers = ["MailStack[", "IMAPMailbox.", "ScratchFilesystem(", "Scheduler.script(",
-                               "DeliveryLab.doveadm", "DeliveryLab.arguments", "mta-queue-postfix.sh", "mta-queue-exim.sh"]
+                               "DeliveryLab.doveadm", "DeliveryLab.arguments", "mta-queue-postfix.sh", "mta-queue-exim.sh",
+                               "Webmail[", "DAVServers."]
 
     /// The suite names in test-fast.sh's STACK_SUITES=( ... ).
     static func stackSuites() -> Set<String> {

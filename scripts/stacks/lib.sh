@@ -1,4 +1,5 @@
 # Sourced by the private test stacks in this folder (nagios-private.sh, monit-private.sh,
+# dav-private.sh, webmail-private.sh,
 # mta-queue-postfix.sh, mta-queue-exim.sh): the helpers every daemon script needs, once.
 # Set STACK_NAME before sourcing: die and say prefix their messages with it.
 # (scripts/mailstack.sh still keeps its own copies; it moves here in a later change.)

@@ -73,7 +73,15 @@ start() {
   local dir=$1
   layout "$dir"; dir=$(cd "$dir" && pwd)
   eval "$("$ROOT/scripts/mailstack.sh" env)"
-  sed -e "s|$SHIPPED_PLUGINDIR/|$dir/plugins/|g" \
+  # The webmail and DAV stanzas run against the private Roundcube and Radicale (their own
+  # scripts, idempotent): their URL, CA and user are put in before the generic rewrites.
+  "$ROOT/scripts/stacks/webmail-private.sh" start >/dev/null 2>&1 || die "webmail-private.sh start failed"
+  "$ROOT/scripts/stacks/dav-private.sh" start >/dev/null 2>&1 || die "dav-private.sh start failed"
+  eval "$("$ROOT/scripts/stacks/webmail-private.sh" env)"
+  eval "$("$ROOT/scripts/stacks/dav-private.sh" env)"
+  sed -e "/check_webmail_login /s|-u https://127.0.0.1/ --cacert /etc/mailcheck/ca.pem -U probe --password-file /etc/mailcheck/probe.pass|-u $WEBMAIL_HTTPS_URL --cacert $WEBMAIL_CA_CERT -U $BOB_USER --password-file $BOB_PASS_FILE|" \
+      -e "/check_ca[lr]d*dav /s|-u https://127.0.0.1/ --cacert /etc/mailcheck/ca.pem -U probe --password-file /etc/mailcheck/probe.pass|-u $RADICALE_URL -U alice --password-file $DAV_PASSWORD_FILE_alice|" \
+      -e "s|$SHIPPED_PLUGINDIR/|$dir/plugins/|g" \
       -e "s| -p 25 | -p $SMTP_PORT |; s| -p 587 | -p $SUBMISSION_PORT |; s| -p 465 | -p $SUBMISSIONS_PORT |" \
       -e "s| -p 143 | -p $IMAP_PORT |; s| -p 993 | -p $IMAPS_PORT |; s| -p 110 | -p $POP3_PORT |; s| -p 995 | -p $POP3S_PORT |" \
       -e "s| -U probe@example.net | -U $ALICE_USER |; s| --password-file /etc/mailcheck/probe.pass | --password-file $ALICE_PASS_FILE |" \

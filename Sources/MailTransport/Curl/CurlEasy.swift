@@ -18,19 +18,24 @@ public final class CurlEasy {
     /// What an upload reads from; held here so it lives exactly as long as the handle.
     private var upload: UploadBox?
     private var lists: [UnsafeMutablePointer<curl_slist>] = []
+    /// Where response headers go, when captured; held so it lives as long as the handle.
+    private var headers: HTTPHeaderSink?
     /// Re-arms TCP_QUICKACK on the connection's socket (see PromptAcknowledgement).
     let acknowledgement = PromptAcknowledgement()
 
     /// A fresh handle with the suite's defaults: no signals, no reuse, a bounded sink for
     /// data (curl's default would write to our stdout), and the protocol transcript.
-    public init(redact: @escaping @Sendable (String) -> String = { $0 }, bodyLimit: Int = 1 << 20) throws(CheckError) {
+    /// With `abortWhenFull` a body beyond `bodyLimit` ends the transfer (CURLE_WRITE_ERROR,
+    /// `body.overflowed`) instead of being cut silently: HTTP wants to say "too large".
+    public init(redact: @escaping @Sendable (String) -> String = { $0 }, bodyLimit: Int = 1 << 20,
+                abortWhenFull: Bool = false) throws(CheckError) {
         try CurlLibrary.load()
         guard let h = mc_easy_init() else { throw .unknown("curl_easy_init failed") }
         handle = h
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         transcript = Transcript(redact: redact)
-        body = DataSink(limit: bodyLimit)
+        body = DataSink(limit: bodyLimit, abortWhenFull: abortWhenFull)
         try set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(errorBuffer))
         try set(CURLOPT_NOSIGNAL, 1)
         try set(CURLOPT_FORBID_REUSE, 1)
@@ -92,6 +97,34 @@ public final class CurlEasy {
         try set(CURLOPT_LOGIN_OPTIONS, "AUTH=\(mechanism)")
     }
 
+    /// Sets a `curl_off_t` option (sizes: CURLOPT_MAXFILESIZE_LARGE, ...).
+    public func set(_ option: CURLoption, offset value: Int64) throws(CheckError) {
+        try check(mc_setopt_off(handle, option, curl_off_t(value)), option)
+    }
+
+    /// Unsets a string option (back to curl's default), e.g. CURLOPT_CUSTOMREQUEST between
+    /// requests of one kept handle.
+    public func clear(_ option: CURLoption) throws(CheckError) {
+        try check(mc_setopt_string(handle, option, nil), option)
+    }
+
+    /// The request body (HTTP POST and friends); curl copies the bytes (COPYPOSTFIELDS), so
+    /// they need not outlive this call.
+    public func setPostFields(_ bytes: [UInt8]) throws(CheckError) {
+        try set(CURLOPT_POSTFIELDSIZE_LARGE, offset: Int64(bytes.count))
+        var copy = bytes
+        copy.append(0)
+        let code = copy.withUnsafeMutableBytes { mc_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, $0.baseAddress) }
+        try check(code, CURLOPT_COPYPOSTFIELDS)
+    }
+
+    /// Delivers the response header lines to `sink` (curl's default drops them).
+    public func captureHeaders(into sink: HTTPHeaderSink) throws(CheckError) {
+        try check(mc_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, headerCallback), CURLOPT_HEADERFUNCTION)
+        try set(CURLOPT_HEADERDATA, pointer: Unmanaged.passUnretained(sink).toOpaque())
+        headers = sink
+    }
+
     /// Uploads read from `source` (SMTP's message); the source lives as long as the handle.
     public func setUpload(_ source: some CurlUploadSource) throws(CheckError) {
         let box = UploadBox(source)
@@ -137,6 +170,13 @@ public final class CurlEasy {
         var value: Int = 0
         guard mc_getinfo_long(handle, info, &value) == CURLE_OK else { return nil }
         return value
+    }
+
+    /// A string fact of the last transfer (effective URL, redirect target, content type).
+    public func string(_ info: CURLINFO) -> String? {
+        var value: UnsafeMutablePointer<CChar>? = nil
+        guard mc_getinfo_string(handle, info, &value) == CURLE_OK, let value else { return nil }
+        return String(cString: value)
     }
 
     /// curl's CURL_READFUNC_ABORT, for a `CurlUploadSource` that must stop the upload.
@@ -195,60 +235,4 @@ public final class CurlEasy {
         }
         return chain
     }
-}
-
-/// What one raw send or receive on a CONNECT_ONLY connection did.
-public enum CurlIO: Equatable {
-    /// This many bytes went out or came in (0 on receive: the peer closed).
-    case done(Int)
-    /// Nothing now (CURLE_AGAIN): wait on the socket and try again.
-    case again
-    /// curl failed with this code.
-    case failed(CURLcode)
-
-    init(_ code: CURLcode, count: Int) {
-        switch code {
-        case CURLE_OK: self = .done(count)
-        case CURLE_AGAIN: self = .again
-        default: self = .failed(code)
-        }
-    }
-}
-
-/// A finished transfer's code and message.
-public struct CurlOutcome: Sendable {
-    /// curl's result code.
-    public let code: CURLcode
-    /// The sentence shown to the user.
-    public let message: String
-    /// True when curl reported success.
-    public var ok: Bool { code == CURLE_OK }
-}
-
-private let sinkCallback: mc_data_callback = { data, size, count, user in
-    let total = size * count
-    guard let user, let data else { return total }
-    Unmanaged<DataSink>.fromOpaque(user).takeUnretainedValue()
-        .append(UnsafeRawBufferPointer(start: data, count: total))
-    return total
-}
-
-private let uploadCallback: mc_data_callback = { buffer, size, count, user in
-    guard let user, let buffer else { return 0 }
-    return Unmanaged<UploadBox>.fromOpaque(user).takeUnretainedValue().source
-        .read(into: UnsafeMutableRawBufferPointer(start: buffer, count: size * count))
-}
-
-private let transcriptCallback: curl_debug_callback = { _, type, data, size, user in
-    guard let user, let data else { return 0 }
-    let transcript = Unmanaged<Transcript>.fromOpaque(user).takeUnretainedValue()
-    // Every event (a command sent, a TLS handshake message, a note) may follow a send that put
-    // the kernel back into delayed-ACK mode: leave it before the server's next segment arrives.
-    transcript.acknowledgement?.rearm()
-    let before = transcript.events.count
-    transcript.record(type, UnsafeRawBufferPointer(start: data, count: size))
-    if transcript.wantsHangUp(from: before), let fd = transcript.acknowledgement?.socket, fd >= 0 {
-        shutdown(fd, Int32(SHUT_RDWR))
-    }
-    return 0
 }

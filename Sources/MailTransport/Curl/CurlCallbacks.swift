@@ -1,0 +1,35 @@
+import CLibcurl
+
+// The C callbacks every handle installs; each finds its Swift object through the opaque user
+// pointer CurlEasy set next to it, and that object lives exactly as long as the handle.
+
+let sinkCallback: mc_data_callback = { data, size, count, user in
+    let total = size * count
+    guard let user, let data else { return total }
+    // A sink that refuses bytes (full, and told to stop the transfer) makes curl abort with
+    // CURLE_WRITE_ERROR, which the caller reads as "too large" through `overflowed`.
+    let accepted = Unmanaged<DataSink>.fromOpaque(user).takeUnretainedValue()
+        .append(UnsafeRawBufferPointer(start: data, count: total))
+    return accepted ? total : 0
+}
+
+let uploadCallback: mc_data_callback = { buffer, size, count, user in
+    guard let user, let buffer else { return 0 }
+    return Unmanaged<UploadBox>.fromOpaque(user).takeUnretainedValue().source
+        .read(into: UnsafeMutableRawBufferPointer(start: buffer, count: size * count))
+}
+
+let transcriptCallback: curl_debug_callback = { _, type, data, size, user in
+    guard let user, let data else { return 0 }
+    let transcript = Unmanaged<Transcript>.fromOpaque(user).takeUnretainedValue()
+    // Every event (a command sent, a TLS handshake message, a note) may follow a send that put
+    // the kernel back into delayed-ACK mode: leave it before the server's next segment arrives.
+    transcript.acknowledgement?.rearm()
+    let before = transcript.events.count
+    transcript.record(type, UnsafeRawBufferPointer(start: data, count: size))
+    // A server reply curl cannot answer (an XOAUTH2 error continuation) ends the transfer now.
+    if transcript.wantsHangUp(from: before), let fd = transcript.acknowledgement?.socket, fd >= 0 {
+        shutdown(fd, Int32(SHUT_RDWR))
+    }
+    return 0
+}
