@@ -53,8 +53,9 @@ final class FakeHTTPServer: @unchecked Sendable {
         Thread.detachNewThread { [weak self] in
             while true {
                 let client = accept(fd, nil, nil)
-                if client < 0 { return }
-                guard let self else { close(client); return }
+                // Closed here, by the one thread that uses it (see LoopbackListener).
+                if client < 0 { close(fd); return }
+                guard let self else { close(client); close(fd); return }
                 self.lock.lock(); self._connections += 1; self.lock.unlock()
                 Thread.detachNewThread { self.serve(client, handler) }
             }
@@ -133,7 +134,7 @@ final class FakeHTTPServer: @unchecked Sendable {
     }
 
     deinit {
+        // Wakes accept (which then fails for good); the accept thread closes the descriptor.
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 }

@@ -44,7 +44,10 @@ final class LoopbackListener: @unchecked Sendable {
         Thread.detachNewThread {
             while true {
                 let client = accept(fd, nil, nil)
-                if client < 0 { return }
+                // The listener is closed here, by the one thread that uses it: closed in deinit,
+                // its number could be reused by another test's socket before this loop calls
+                // accept again, and that test's connections would be stolen.
+                if client < 0 { close(fd); return }
                 held.add(client)
                 Thread.detachNewThread {
                     switch serve(client) {
@@ -57,8 +60,8 @@ final class LoopbackListener: @unchecked Sendable {
     }
 
     deinit {
+        // Wakes accept (which then fails for good); the accept thread closes the descriptor.
         shutdown(fd, Int32(SHUT_RDWR))
-        close(fd)
         held.closeAll()
     }
 
