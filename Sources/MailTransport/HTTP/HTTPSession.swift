@@ -68,6 +68,10 @@ public final class HTTPSession {
         try easy.refuseLargerBodies()
         try easy.set(CURLOPT_USERAGENT, userAgent ?? "mailcheck/\(mailcheckTransportVersion) (monitoring)")
         try easy.set(CURLOPT_PROTOCOLS_STR, "http,https")
+        // HTTP/1.1 only: the slim libcurl that make install ships has no nghttp2, and curl's default
+        // (HTTP/2 offered by ALPN on https) fails there before connecting: every https check was
+        // UNKNOWN "Couldn't initialize nghttp2 callbacks" (scripts/build-slim-libcurl.sh, bench.d/webmail_login.sh).
+        try easy.set(CURLOPT_HTTP_VERSION, Int(CURL_HTTP_VERSION_1_1))
         if let v = tls.ipVersion { try easy.set(CURLOPT_IPRESOLVE, v == 4 ? Int(CURL_IPRESOLVE_V4) : Int(CURL_IPRESOLVE_V6)) }
         try easy.set(CURLOPT_SSL_VERIFYPEER, tls.insecure ? 0 : 1)
         try easy.set(CURLOPT_SSL_VERIFYHOST, tls.insecure ? 0 : 2)
