@@ -17,7 +17,7 @@ STACK_SUITES=(
     MTAQueueEximTests MTAQueuePostfixTests
     SchedulerConfigTests SchedulerMonitTests SchedulerNagiosTests
     LoadTests TLSStallTests OpenMetricsTests SchedulerIcingaTests DebianPackageTests
-    WebmailLoginCheckTests DAVRadicaleTests DAVXandikosTests
+    WebmailLoginCheckTests WebmailSOGoTests DAVRadicaleTests DAVXandikosTests
 )
 
 if [ "${1:-}" = --list ]; then printf '%s\n' "${STACK_SUITES[@]}"; exit 0; fi

@@ -2,12 +2,12 @@ import CheckKit
 import MailTransport
 
 /// check_webmail_login: logs in to webmail as a user would (no JavaScript needed), opens
-/// folders, logs out and proves the session dead, every step timed. Roundcube and a generic
-/// form login; the product is detected from the login page unless `--webmail` names it.
+/// folders, logs out and proves the session dead, every step timed. Roundcube, SOGo and a
+/// generic form login; the product is detected from the login page unless `--webmail` names it.
 public struct WebmailLoginCheck: MonitoringCheck {
     public static let programName = "check_webmail_login"
-    public static let summary = "Logs in to webmail (Roundcube or any form login), opens folders and logs out, each step timed."
-    public static let synopsis = "-u URL -U USER --password-file FILE [--webmail roundcube|form] [--folder NAME]... [-w SECONDS] [-c SECONDS] [options]"
+    public static let summary = "Logs in to webmail (Roundcube, SOGo or any form login), opens folders and logs out, each step timed."
+    public static let synopsis = "-u URL -U USER --password-file FILE [--webmail roundcube|sogo|form] [--folder NAME]... [-w SECONDS] [-c SECONDS] [options]"
     public static let kind = CheckKind.network
     /// Failed logins are slow on purpose (Roundcube 1 s, Dovecot 2-15 s): 30 s lets the answer arrive.
     public static let defaultTimeout = 30.0
@@ -21,7 +21,7 @@ public struct WebmailLoginCheck: MonitoringCheck {
             OptionSpec("tls", help: "With -H: use https."),
             OptionSpec("ipv4", short: "4", help: "Connect over IPv4 only."),
             OptionSpec("ipv6", short: "6", help: "Connect over IPv6 only."),
-            OptionSpec("webmail", value: "roundcube|form", help: "The product (default: detected from the login page)."),
+            OptionSpec("webmail", value: "roundcube|sogo|form", help: "The product (default: detected from the login page)."),
             OptionSpec("folder", value: "NAME", help: "Open folder NAME (repeatable; default INBOX and one more that exists)."),
             OptionSpec("form-user-field", value: "NAME", help: "--webmail form: the user name field (default: the form's text input)."),
             OptionSpec("form-password-field", value: "NAME", help: "--webmail form: the password field (default: the form's password input)."),
@@ -69,7 +69,7 @@ public struct WebmailLoginCheck: MonitoringCheck {
                              clientCert: options.string("client-cert"), clientKey: options.string("client-key"),
                              connectHost: options.string("url") != nil ? host : nil, connectPort: options.string("url") != nil && options.has("port") ? port : nil,
                              ipVersion: options.flag("ipv4") ? 4 : (options.flag("ipv6") ? 6 : nil))
-        product = options.has("webmail") ? try options.choice("webmail", ["roundcube", "form"], default: "roundcube") : nil
+        product = options.has("webmail") ? try options.choice("webmail", ["roundcube", "sogo", "form"], default: "roundcube") : nil
         folders = options.strings("folder")
         timing = try PhaseThresholds(options, phases: Self.phaseNames)
         credentials = try Credentials(options)
@@ -94,7 +94,11 @@ public struct WebmailLoginCheck: MonitoringCheck {
         let password = try credentials.password()
         let http = try HTTPSession(tls: tls, deadline: context.deadline, bodyLimit: bodyLimit, context: context)
         let started = Deadline.now()
-        let loginURL = product == "form" ? url : HTTPURL.resolve("?_task=login", against: url)
+        let loginURL = switch product {
+        case "form": url
+        case "sogo": SOGoFlow.root(base: url, loginPage: url)
+        default: HTTPURL.resolve("?_task=login", against: url)
+        }
         let page = try http.send(HTTPRequest(loginURL, phase: "login page"))
         try page.require()
         let detected = WebmailPage(text: page.text).product
@@ -106,6 +110,11 @@ public struct WebmailLoginCheck: MonitoringCheck {
         var visit: WebmailVisit
         if chosen == "roundcube" {
             visit = try RoundcubeFlow(base: url, user: user, password: password, folders: folders, http: http).run(loginPage: page)
+        } else if chosen == "sogo" {
+            let (tls, deadline, bodyLimit) = (tls, context.deadline, bodyLimit)
+            visit = try SOGoFlow(base: url, user: user, password: password, folders: folders, http: http, freshSession: { () throws(CheckError) in
+                try HTTPSession(tls: tls, deadline: deadline, bodyLimit: bodyLimit, context: context)
+            }).run(loginPage: page)
         } else if chosen == "form" {
             visit = try FormFlow(user: user, password: password, userField: form.user, passwordField: form.password, extras: form.extras,
                                  successText: form.success, failureText: form.failure, http: http).run(loginPage: page)
