@@ -3,15 +3,7 @@ import Foundation
 /// The private Radicale and Xandikos (scripts/stacks/dav-private.sh), started once per test process
 /// (idempotent) and described by `dav-private.sh env`.
 enum DAVServers {
-    static let env: [String: String] = {
-        _ = shell(["start"])
-        var out: [String: String] = [:]
-        for line in shell(["env"]).split(separator: "\n") {
-            let pair = line.split(separator: "=", maxSplits: 1)
-            if pair.count == 2 { out[String(pair[0])] = String(pair[1]) }
-        }
-        return out
-    }()
+    static let env: [String: String] = StackScript.startAndDescribe("scripts/stacks/dav-private.sh")
 
     static subscript(_ key: String) -> String { env[key] ?? "" }
     static var radicale: String { self["RADICALE_URL"] }
@@ -32,17 +24,5 @@ enum DAVServers {
     }
 
     @discardableResult
-    static func shell(_ arguments: [String]) -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [Plugin.root + "/scripts/stacks/dav-private.sh"] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return "" }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
-    }
+    static func shell(_ arguments: [String]) -> String { StackScript.run("scripts/stacks/dav-private.sh", arguments) }
 }
