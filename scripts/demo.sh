@@ -48,7 +48,7 @@ run check_imap_login -H "$MAIL_HOST" -p "$IMAPS_PORT" --tls --cacert "$CA_CERT" 
 echo "== IMAPS on a listener whose certificate expires in $IMAPS_SHORTCERT_DAYS days"
 run check_imap_login -H "$MAIL_HOST" -p "$IMAPS_SHORTCERT_PORT" --tls --cacert "$CA_CERT" --sni "$TLS_SERVER_NAME" -U "$BOB_USER" --password-file "$BOB_PASS_FILE" --cert-warning 30 --cert-critical 3
 echo "== IMAP: a folder that does not exist"
-run check_imap_login -H "$MAIL_HOST" -p "$IMAP_PORT" -U "$BOB_USER" --password-file "$BOB_PASS_FILE" --folder INBOX --folder Archive
+run check_imap_login -H "$MAIL_HOST" -p "$IMAP_PORT" -U "$BOB_USER" --password-file "$BOB_PASS_FILE" --folder INBOX --folder "Archive (none)"
 echo "== POP3 with STLS (USER/PASS), then POP3S (AUTH PLAIN)"
 run check_pop3_login -H "$MAIL_HOST" -p "$POP3_PORT" --starttls --cacert "$CA_CERT" --sni "$TLS_SERVER_NAME" -U "$ALICE_USER" --password-file "$ALICE_PASS_FILE" -w 1 -c 3
 run check_pop3_login -H "$MAIL_HOST" -p "$POP3S_PORT" --tls --cacert "$CA_CERT" --sni "$TLS_SERVER_NAME" -U "$ALICE_USER" --password-file "$ALICE_PASS_FILE" --auth-mechanism PLAIN --messages-warning 5000
