@@ -9,7 +9,9 @@ import Testing
 /// readers (ConnectionOptions, Credentials, PhaseThresholds, DeliveryOptions) read the specs
 /// they made themselves.
 @Suite struct OptionSpecTests {
-    static let reads = try! NSRegularExpression(pattern: #"\.(?:string|strings|count|flag|has|int|double|range|choice|namedRanges)\("([a-z0-9-]+)""#)
+    // Checks read their options through `options.` (ParsedOptions); other readers with the same
+    // method names (a JSON helper's `.string("message", in:)`) are not options.
+    static let reads = try! NSRegularExpression(pattern: #"options\.(?:string|strings|count|flag|has|int|double|range|choice|namedRanges)\("([a-z0-9-]+)""#)
     static let thresholdPairs = try! NSRegularExpression(pattern: #"thresholds\(warning: "([a-z0-9-]+)", critical: "([a-z0-9-]+)"\)"#)
 
     /// The folder under Sources/MailChecks whose files declare `programName = "NAME"`.
