@@ -46,9 +46,9 @@ struct DAVProbe {
     let checkName: String
     let staleAfter: Double
 
-    func run(in collection: DAVCollection) throws(CheckError) -> DAVWriteResult {
+    /// `now` is the run's wall clock: the sweep's age and the new probe's token both use it.
+    func run(in collection: DAVCollection, now: Double) throws(CheckError) -> DAVWriteResult {
         var result = DAVWriteResult()
-        let now = CertificateFacts.wallClock()
         try sweep(collection, now: now, into: &result)
         let token = try ProbeToken.make(checkName: checkName, now: now)
         let probe = DAVProbeName(checkName: checkName, sentMillis: token.sentMillis, random: token.random)

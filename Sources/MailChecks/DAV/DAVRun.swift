@@ -31,16 +31,16 @@ struct DAVRun {
         guard !chosen.isEmpty else { throw .critical("list: \(user) has no \(kind.noun) at \(found.home.prefix(100))") }
 
         let queries = DAVQueries(client: client, kind: kind)
-        let now = CertificateFacts.wallClock()
+        let now = context.clock.now()
         var counts: [DAVCount] = []
         for c in chosen { counts.append(try queries.count(c, from: now, window: window)) }
         var written: DAVWriteResult?
         if settings.write {
-            written = try DAVProbe(client: client, kind: kind, checkName: settings.checkName, staleAfter: settings.staleAfter).run(in: chosen[0])
+            written = try DAVProbe(client: client, kind: kind, checkName: settings.checkName, staleAfter: settings.staleAfter).run(in: chosen[0], now: now)
         }
         let total = Deadline.now() - started
         return report(name: name, user: user, found: found, counts: counts, written: written, total: total,
-                      certificate: settings.url.lowercased().hasPrefix("https") ? http.certificate : nil)
+                      certificate: settings.url.lowercased().hasPrefix("https") ? http.certificate : nil, now: now)
     }
 
     static func names(_ collections: [DAVCollection]) -> String {
@@ -48,7 +48,7 @@ struct DAVRun {
     }
 
     func report(name: String, user: String, found: DAVDiscovered, counts: [DAVCount], written: DAVWriteResult?,
-                total: Double, certificate: CertificateFacts?) -> CheckReport {
+                total: Double, certificate: CertificateFacts?, now: Double) -> CheckReport {
         let timing = settings.timing
         let itemWord = kind == .calendar ? "events" : "cards"
         var results: [CheckResult] = [
@@ -67,7 +67,7 @@ struct DAVRun {
         results.append(.metric("collections", Double(found.collections.count), min: 0))
         if let written { results += written.phases.map { timing.result($0.name, seconds: $0.seconds) } }
         if let certificate {
-            results.append(certificate.result(thresholds: settings.certThresholds))
+            results.append(certificate.result(thresholds: settings.certThresholds, now: now))
         } else if settings.url.lowercased().hasPrefix("https"), !settings.certThresholds.isEmpty {
             results.append(CheckResult(.unknown, "certificate expiry could not be read"))
         }
@@ -78,7 +78,7 @@ struct DAVRun {
         if kind == .calendar { summary += " in \(Self.windowText(window))" }
         if written != nil { summary += ", write OK" }
         summary += " in \(NumberFormat.seconds(total))"
-        if let certificate { summary += ", cert \(NumberFormat.decimal(certificate.daysLeft().rounded(.down), fractionDigits: 0)) days" }
+        if let certificate { summary += ", cert \(NumberFormat.decimal(certificate.daysLeft(now: now).rounded(.down), fractionDigits: 0)) days" }
         var details = found.notes + ["principal: \(found.principal)", "home: \(found.home)"]
         details += found.collections.map { c in
             "\(noun) \(c.name): \(c.url)" + (c.ctag.map { ", ctag \($0)" } ?? "") + (c.syncToken.map { ", sync-token \($0)" } ?? "")

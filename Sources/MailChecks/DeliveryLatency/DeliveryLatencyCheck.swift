@@ -155,7 +155,7 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
         try mailbox.select()
         var run = DeliveryRun(imap: connection)
         run.selectSeconds = mailbox.selectSeconds
-        run.sweep = try mailbox.sweep(checkName: checkName, staleAfter: staleAfter, now: CertificateFacts.wallClock())
+        run.sweep = try mailbox.sweep(checkName: checkName, staleAfter: staleAfter, now: context.clock.now())
         let junkBox = try openJunk(connection, login: imapLogin, sweep: &run.sweep, context: context)
         defer { junkBox?.imap.close() }
         let probe = try sendProbe(login: smtpLogin, context: context)
@@ -190,6 +190,6 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
         connection.logout()
         probe.submitter.close()
         run.total = Deadline.now() - started
-        return DeliveryLatencyReport(check: self, run: run, expiry: deadline.expiryStatus).report()
+        return DeliveryLatencyReport(check: self, run: run, expiry: deadline.expiryStatus, now: context.clock.now()).report()
     }
 }

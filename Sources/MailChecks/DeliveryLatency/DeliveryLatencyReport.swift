@@ -36,6 +36,8 @@ struct DeliveryLatencyReport {
     let check: DeliveryLatencyCheck
     let run: DeliveryRun
     let expiry: Status
+    /// The run's wall clock, for the certificate's days left.
+    let now: Double
 
     func report() -> CheckReport {
         var results: [CheckResult] = []
@@ -87,7 +89,7 @@ struct DeliveryLatencyReport {
             lines.append("submission: \(check.smtp.endpoint) (\(tls)), <\(check.from)> to <\(check.to)>, accepted in \(NumberFormat.seconds(s.seconds)): \(s.reply)")
             lines.append("smtp phases: " + s.phases.map { "\($0.name) \(NumberFormat.seconds($0.seconds))" }.joined(separator: ", "))
             if let tlsSession = s.tlsSession { lines.append("smtp tls: \(tlsSession)") }
-            if let cert = s.certificate { lines.append("smtp certificate: \(cert.subject ?? "?"), expires in \(NumberFormat.decimal(cert.daysLeft().rounded(.down), fractionDigits: 0)) days") }
+            if let cert = s.certificate { lines.append("smtp certificate: \(cert.subject ?? "?"), expires in \(NumberFormat.decimal(cert.daysLeft(now: now).rounded(.down), fractionDigits: 0)) days") }
         }
         let tls = check.imap.tls == .plain ? "plain" : (check.imap.tls == .implicit ? "TLS" : "STARTTLS")
         guard let imap = run.imap else { return lines + pop3Details(tls: tls) }

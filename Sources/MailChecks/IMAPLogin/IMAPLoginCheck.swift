@@ -80,7 +80,7 @@ public struct IMAPLoginCheck: MonitoringCheck {
                 return (session, visit)
             }
         }
-        return IMAPLoginReport(check: self, session: session, visit: visit).report()
+        return IMAPLoginReport(check: self, session: session, visit: visit, now: context.clock.now()).report()
     }
 
     /// Folders, then the newest message's header, then quota and capabilities; stops at the first

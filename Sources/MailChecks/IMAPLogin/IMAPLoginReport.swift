@@ -6,6 +6,8 @@ struct IMAPLoginReport {
     let check: IMAPLoginCheck
     let session: IMAPSession
     let visit: IMAPLoginVisit
+    /// The run's wall clock, for the certificate's days left.
+    let now: Double
 
     func report() -> CheckReport {
         var results: [CheckResult] = []
@@ -75,7 +77,7 @@ struct IMAPLoginReport {
 
     func certificateResults() -> [CheckResult] {
         guard check.connection.tls != .plain else { return [] }
-        if let cert = session.certificate { return [cert.result(thresholds: check.connection.certThresholds)] }
+        if let cert = session.certificate { return [cert.result(thresholds: check.connection.certThresholds, now: now)] }
         guard !check.connection.certThresholds.isEmpty, session.loggedIn else { return [] }
         return [CheckResult(.unknown, "certificate expiry could not be read")]
     }
@@ -92,7 +94,7 @@ struct IMAPLoginReport {
         }
         if let quota = visit.quota { text += ", quota \(NumberFormat.decimal(quota.usage / quota.limit * 100, fractionDigits: 0)) %" }
         if let cert = session.certificate, check.connection.tls != .plain {
-            text += ", cert \(NumberFormat.decimal(cert.daysLeft().rounded(.down), fractionDigits: 0)) days"
+            text += ", cert \(NumberFormat.decimal(cert.daysLeft(now: now).rounded(.down), fractionDigits: 0)) days"
         }
         return text
     }

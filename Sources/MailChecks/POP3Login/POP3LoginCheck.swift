@@ -60,7 +60,7 @@ public struct POP3LoginCheck: MonitoringCheck {
         results.append(.metric("mailbox_size", Double(c.octets), unit: .bytes, min: 0))
         if connection.tls != .plain {
             if let cert = c.certificate {
-                results.append(cert.result(thresholds: connection.certThresholds))
+                results.append(cert.result(thresholds: connection.certThresholds, now: context.clock.now()))
             } else if !connection.certThresholds.isEmpty {
                 results.append(CheckResult(.unknown, "certificate expiry could not be read"))
             }
@@ -69,7 +69,7 @@ public struct POP3LoginCheck: MonitoringCheck {
         if connection.tls != .plain { summary += connection.tls == .implicit ? ", TLS" : ", STLS" }
         summary += ", \(c.messages) message\(plural) (\(NumberFormat.bytes(Double(c.octets))))"
         if let cert = c.certificate, connection.tls != .plain {
-            summary += ", cert \(NumberFormat.decimal(cert.daysLeft().rounded(.down), fractionDigits: 0)) days"
+            summary += ", cert \(NumberFormat.decimal(cert.daysLeft(now: context.clock.now()).rounded(.down), fractionDigits: 0)) days"
         }
         var details = ["banner: \(c.banner)", "capabilities: \(c.capabilities.joined(separator: ", "))",
                        "login: \(login.commandName) as \(login.user)",

@@ -49,7 +49,7 @@ public struct SMTPCheck: MonitoringCheck {
 
     public func run(_ context: RunContext) throws(CheckError) -> CheckReport {
         guard credentials.isSet else {
-            return report(try SMTPSession.converse(connection, helo: helo, login: nil, deadline: context.deadline, log: context), login: nil)
+            return report(try SMTPSession.converse(connection, helo: helo, login: nil, deadline: context.deadline, log: context), login: nil, now: context.clock.now())
         }
         let user = credentials.username ?? ""
         var login: SMTPLogin? = nil
@@ -66,17 +66,17 @@ public struct SMTPCheck: MonitoringCheck {
             }
             throw LoginHint.add(to: error, option: "auth-mechanism")
         }
-        return report(conversation, login: login)
+        return report(conversation, login: login, now: context.clock.now())
     }
 
-    func report(_ c: SMTPConversation, login: SMTPLogin?) -> CheckReport {
+    func report(_ c: SMTPConversation, login: SMTPLogin?, now: Double) -> CheckReport {
         var results: [CheckResult] = []
         results.append(.measure("time", c.total, unit: .seconds, thresholds: timing.total, min: 0,
                                 message: "\(connection.endpoint) answered in \(NumberFormat.seconds(c.total))"))
         results += c.phases.map { timing.result($0.name, seconds: $0.seconds) }
         if connection.tls != .plain {
             if let cert = c.certificate {
-                results.append(cert.result(thresholds: connection.certThresholds))
+                results.append(cert.result(thresholds: connection.certThresholds, now: now))
             } else if !connection.certThresholds.isEmpty {
                 results.append(CheckResult(.unknown, "certificate expiry could not be read"))
             }
@@ -89,7 +89,7 @@ public struct SMTPCheck: MonitoringCheck {
         if connection.tls != .plain { summary += connection.tls == .implicit ? ", TLS" : ", STARTTLS" }
         if let login { summary += ", AUTH \(login.mechanism.rawValue) as \(login.user)" }
         if let cert = c.certificate, connection.tls != .plain {
-            summary += ", cert \(NumberFormat.decimal(cert.daysLeft().rounded(.down), fractionDigits: 0)) days"
+            summary += ", cert \(NumberFormat.decimal(cert.daysLeft(now: now).rounded(.down), fractionDigits: 0)) days"
         }
         var details = ["banner: \(c.banner)", "extensions: \(c.extensions.joined(separator: " "))"]
         details += c.phases.map { "\($0.name): \(NumberFormat.seconds($0.seconds))" }

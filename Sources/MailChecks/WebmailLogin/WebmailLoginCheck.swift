@@ -124,6 +124,6 @@ public struct WebmailLoginCheck: MonitoringCheck {
         let total = Deadline.now() - started
         return WebmailLoginReport(url: url, user: user, visit: visit, total: total, timing: timing,
                                   certificate: url.lowercased().hasPrefix("https") ? http.certificate : nil,
-                                  certThresholds: certThresholds, detected: detected).report(name: Self.pluginName)
+                                  certThresholds: certThresholds, now: context.clock.now(), detected: detected).report(name: Self.pluginName)
     }
 }

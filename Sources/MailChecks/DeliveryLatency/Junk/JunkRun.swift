@@ -16,7 +16,7 @@ extension DeliveryLatencyCheck {
             // A named Junk folder that does not exist is the user's to fix; a SPECIAL-USE one cannot be missing.
             throw CheckError(junk.folder == nil ? error.status : .unknown, error.message, detail: error.detail)
         }
-        let swept = try box.sweep(checkName: checkName, staleAfter: staleAfter, now: CertificateFacts.wallClock())
+        let swept = try box.sweep(checkName: checkName, staleAfter: staleAfter, now: context.clock.now())
         sweep.removed += swept.removed
         if sweep.problem == nil { sweep.problem = swept.problem }
         return box
