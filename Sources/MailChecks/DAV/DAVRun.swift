@@ -55,17 +55,17 @@ struct DAVRun {
             .measure("time", total, unit: .seconds, thresholds: timing.total, min: 0,
                      message: "\(HTTPURL.endpoint(settings.url)) answered in \(NumberFormat.seconds(total))"),
         ]
-        results += found.phases.map { timing.result($0.name, seconds: $0.seconds) }
+        results += found.phases.map(timing.result)
         let suffixes = Self.labelSuffixes(counts.map(\.collection.name))
         for (count, suffix) in zip(counts, suffixes) {
-            results.append(timing.result("query", seconds: count.seconds, label: "time_query_\(suffix)", name: "query \(count.collection.name)"))
+            results.append(timing.result(DAVPhase.query, seconds: count.seconds, label: "time_query_\(suffix)", name: "query \(count.collection.name)"))
             var r = CheckResult.measure("\(itemWord)_\(suffix)", Double(count.items), thresholds: settings.items, min: 0,
                                         message: "\(count.collection.name): \(Self.plural(count.items, itemWord))", inSummary: false)
             if r.status == .ok { r.message = "" } else { r.inSummary = true }
             results.append(r)
         }
         results.append(.metric("collections", Double(found.collections.count), min: 0))
-        if let written { results += written.phases.map { timing.result($0.name, seconds: $0.seconds) } }
+        if let written { results += written.phases.map(timing.result) }
         if let certificate {
             results.append(certificate.result(thresholds: settings.certThresholds, now: now))
         } else if settings.url.lowercased().hasPrefix("https"), !settings.certThresholds.isEmpty {

@@ -19,10 +19,10 @@ struct WebmailLoginReport {
             .measure("time", total, unit: .seconds, thresholds: timing.total, min: 0,
                      message: "\(visit.product) at \(HTTPURL.endpoint(url)) answered in \(NumberFormat.seconds(total))"),
         ]
-        results += visit.phases.map { timing.result($0.name, seconds: $0.seconds) }
+        results += visit.phases.map(timing.result)
         let suffixes = IMAPLoginReport.labelSuffixes(visit.folders.map(\.name))
         for (folder, suffix) in zip(visit.folders, suffixes) {
-            results.append(timing.result("folder", seconds: folder.seconds, label: "time_folder_\(suffix)", name: "folder \(folder.name)"))
+            results.append(timing.result(WebmailPhase.folder, seconds: folder.seconds, label: "time_folder_\(suffix)", name: "folder \(folder.name)"))
         }
         if let certificate {
             results.append(certificate.result(thresholds: certThresholds, now: now))
