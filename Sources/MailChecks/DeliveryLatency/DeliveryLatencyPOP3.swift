@@ -11,7 +11,7 @@ extension DeliveryLatencyCheck {
         let login = POP3Login(user: imapCredentials.username ?? "", password: try receiverSecret(pop3Mechanism, context),
                               mechanism: pop3Mechanism)
         let smtpLogin = try smtpLogin(context)
-        let drop = POP3ProbeDrop(imap, login: login, deadline: deadline, context: context)
+        let drop = POP3ProbeDrop(mailbox, login: login, deadline: deadline, context: context)
         var run = DeliveryRun()
         run.pop3 = drop
         run.sweep = try drop.openAndSweep(checkName: checkName, staleAfter: staleAfter, now: context.clock.now())
