@@ -39,19 +39,22 @@ extension MonitoringCheck {
     public static var defaultTimeout: Double { 10 }
 }
 
-/// What a running check may use: verbosity, the deadline and a trace for `-vv`.
+/// What a running check may use: verbosity, the deadline, the wall clock and a trace for `-vv`.
 public final class RunContext {
     /// How many -v were given.
     public let verbosity: Int
     /// The run's time budget.
     public let deadline: Deadline
+    /// The wall time for the run: read it here, never from the system (tests fix it).
+    public let clock: WallClock
     /// Requests made and protocol lines, shown in long output at `-vv` and `-vvv`.
     public private(set) var trace: [String] = []
 
     /// A context for one run.
-    public init(verbosity: Int, deadline: Deadline) {
+    public init(verbosity: Int, deadline: Deadline, clock: WallClock = WallClock()) {
         self.verbosity = verbosity
         self.deadline = deadline
+        self.clock = clock
     }
 
     /// Adds a line to the trace when verbosity is at least `level`.

@@ -8,8 +8,9 @@ public struct PhaseThresholds: Sendable {
     ]
 
     /// The two repeatable phase options, naming the phases in the help.
-    public static func phaseSpecs(_ phases: [String], note: String = "") -> [OptionSpec] {
-        [
+    public static func phaseSpecs<Phase: PhaseName>(_ phases: [Phase], note: String = "") -> [OptionSpec] {
+        let phases = phases.map(\.rawValue)
+        return [
             OptionSpec("phase-warning", value: "PHASE=RANGE",
                        help: "WARNING when a phase's seconds are outside RANGE; PHASE is one of \(phases.joined(separator: ", "))\(note); repeatable."),
             OptionSpec("phase-critical", value: "PHASE=RANGE", help: "CRITICAL when a phase's seconds are outside RANGE; repeatable."),
@@ -18,12 +19,14 @@ public struct PhaseThresholds: Sendable {
 
     /// The total-time thresholds (`-w/-c`).
     public let total: Thresholds
-    /// Thresholds per phase that has any.
-    public let byPhase: [String: Thresholds]
+    /// Thresholds per phase that has any, by the phase's name.
+    let byPhase: [String: Thresholds]
 
-    /// Reads `-w/-c` and the phase options; an unknown phase name is a usage error naming it.
-    public init(_ options: ParsedOptions, phases: [String]) throws(UsageError) {
+    /// Reads `-w/-c` and the phase options for `phases` (the check's, in help order); an
+    /// unknown phase name is a usage error naming it.
+    public init<Phase: PhaseName>(_ options: ParsedOptions, phases: [Phase]) throws(UsageError) {
         total = try options.thresholds()
+        let phases = phases.map(\.rawValue)
         let warnings = try options.namedRanges("phase-warning", names: phases)
         let criticals = try options.namedRanges("phase-critical", names: phases)
         var byPhase: [String: Thresholds] = [:]
@@ -34,13 +37,21 @@ public struct PhaseThresholds: Sendable {
     }
 
     /// The thresholds of one phase (empty when none were given).
-    public subscript(_ phase: String) -> Thresholds { byPhase[phase] ?? Thresholds() }
+    public subscript(_ phase: some PhaseName) -> Thresholds { byPhase[phase.rawValue] ?? Thresholds() }
+
+    /// Whether any threshold was given for `phase`.
+    public func has(_ phase: some PhaseName) -> Bool { byPhase[phase.rawValue] != nil }
+
+    /// A measured phase judged by its thresholds, labelled `time_<phase>`.
+    public func result<Phase: PhaseName>(_ time: PhaseTime<Phase>) -> CheckResult {
+        result(time.name, seconds: time.seconds)
+    }
 
     /// A phase's time as perfdata (`label`, default `time_<phase>`) judged by its thresholds;
     /// its sentence (`ehlo took 0.5 s`) is kept only when it alerts, so OK phases stay quiet.
-    public func result(_ phase: String, seconds: Double, label: String? = nil, name: String? = nil) -> CheckResult {
-        var r = CheckResult.measure(label ?? "time_\(phase)", seconds, unit: .seconds, thresholds: self[phase], min: 0,
-                                    message: "\(name ?? phase) took \(NumberFormat.seconds(seconds))", inSummary: false)
+    public func result(_ phase: some PhaseName, seconds: Double, label: String? = nil, name: String? = nil) -> CheckResult {
+        var r = CheckResult.measure(label ?? "time_\(phase.rawValue)", seconds, unit: .seconds, thresholds: self[phase], min: 0,
+                                    message: "\(name ?? phase.rawValue) took \(NumberFormat.seconds(seconds))", inSummary: false)
         if r.status == .ok { r.message = "" }
         return r
     }

@@ -52,6 +52,7 @@ public enum PluginRunner {
         let timeout: (seconds: Double, status: Status)
         let format: String
         let instance: any MonitoringCheck
+        let clock: WallClock
         do {
             let expanded = try ExtraOpts.expand(arguments, programName: check.programName)
             options = try OptionParser.parse(expanded, specs: specs)
@@ -59,6 +60,7 @@ public enum PluginRunner {
             if options.flag("version") { return (.unknown, "\(check.programName) (mailcheck) \(mailcheckVersion)\n") }
             timeout = try parseTimeout(options.string("timeout"), check: check)
             format = try options.choice("output-format", ["nagios", "json", "openmetrics"], default: "nagios")
+            clock = try WallClock.fromEnvironment()
             instance = try check.init(options: options)
         } catch {
             // An option value is someone else's text: escaped like a server's words.
@@ -72,7 +74,7 @@ public enum PluginRunner {
             return (.unknown, "\(name) UNKNOWN - \(message)\nUsage: \(check.programName) \(check.synopsis)\nTry '\(check.programName) --help' for more.\n")
         }
         let deadline = Deadline(seconds: timeout.seconds, expiryStatus: timeout.status)
-        let context = RunContext(verbosity: options.count("verbose"), deadline: deadline)
+        let context = RunContext(verbosity: options.count("verbose"), deadline: deadline, clock: clock)
         Watchdog.arm(deadline, pluginName: name)
         var report: CheckReport
         do {

@@ -37,7 +37,7 @@ struct DAVDiscovered {
     var principal = ""
     var home = ""
     var collections: [DAVCollection] = []
-    var phases: [(name: String, seconds: Double)] = []
+    var phases: [PhaseTime<DAVPhase>] = []
     var notes: [String] = []
 }
 
@@ -56,7 +56,7 @@ struct DAVDiscovery {
             let start = Deadline.now()
             let answer = try client.http.send(HTTPRequest(HTTPURL.resolve(kind.wellKnown, against: url), phase: "discovery"),
                                               followRedirects: false)
-            found.phases.append(("discovery", Deadline.now() - start))
+            found.phases.append(PhaseTime(.discovery, Deadline.now() - start))
             if (300...399).contains(answer.status), let location = answer.headers["Location"], !location.isEmpty {
                 context = HTTPURL.resolve(location, against: answer.effectiveURL)
                 found.notes.append("discovery: \(kind.wellKnown) -> \(context)")
@@ -68,7 +68,7 @@ struct DAVDiscovery {
         let principalSet = try client.multistatus("PROPFIND", context, depth: 0,
                                                   body: #"<D:propfind xmlns:D="DAV:"><D:prop><D:current-user-principal/></D:prop></D:propfind>"#,
                                                   phase: "principal")
-        found.phases.append(("principal", Deadline.now() - start))
+        found.phases.append(PhaseTime(.principal, Deadline.now() - start))
         guard let principalHref = principalSet.resources.lazy.flatMap(\.currentUserPrincipal).first else {
             throw .critical("principal: \(context.prefix(100)) names no current-user-principal (not a CalDAV/CardDAV URL?)")
         }
@@ -78,7 +78,7 @@ struct DAVDiscovery {
         let homeSet = try client.multistatus("PROPFIND", found.principal, depth: 0,
                                              body: #"<D:propfind xmlns:D="DAV:"><D:prop>\#(kind.homeProperty)</D:prop></D:propfind>"#,
                                              phase: "home")
-        found.phases.append(("home", Deadline.now() - start))
+        found.phases.append(PhaseTime(.home, Deadline.now() - start))
         guard let homeHref = homeSet.resources.lazy.flatMap({ kind.homes($0) }).first else {
             throw .critical("home: the principal \(found.principal.prefix(100)) has no \(kind.noun) home set")
         }
@@ -89,7 +89,7 @@ struct DAVDiscovery {
             <D:propfind xmlns:D="DAV:" xmlns:CS="http://calendarserver.org/ns/"><D:prop><D:resourcetype/><D:displayname/>\
             <CS:getctag/><D:sync-token/></D:prop></D:propfind>
             """, phase: "list")
-        found.phases.append(("list", Deadline.now() - start))
+        found.phases.append(PhaseTime(.list, Deadline.now() - start))
         for r in listing.resources where kind.matches(r) && !r.failed {
             found.collections.append(DAVCollection(url: HTTPURL.resolve(r.href, against: listing.response.effectiveURL), href: r.href,
                                                    displayName: r.displayName, ctag: r.ctag, syncToken: r.syncToken))

@@ -32,7 +32,7 @@ struct DAVProbeName: Equatable {
 
 /// What the write round trip measured.
 struct DAVWriteResult {
-    var phases: [(name: String, seconds: Double)] = []
+    var phases: [PhaseTime<DAVPhase>] = []
     var swept: [String] = []
     var notes: [String] = []
 }
@@ -46,9 +46,9 @@ struct DAVProbe {
     let checkName: String
     let staleAfter: Double
 
-    func run(in collection: DAVCollection) throws(CheckError) -> DAVWriteResult {
+    /// `now` is the run's wall clock: the sweep's age and the new probe's token both use it.
+    func run(in collection: DAVCollection, now: Double) throws(CheckError) -> DAVWriteResult {
         var result = DAVWriteResult()
-        let now = CertificateFacts.wallClock()
         try sweep(collection, now: now, into: &result)
         let token = try ProbeToken.make(checkName: checkName, now: now)
         let probe = DAVProbeName(checkName: checkName, sentMillis: token.sentMillis, random: token.random)
@@ -59,13 +59,13 @@ struct DAVProbe {
         var start = Deadline.now()
         let put = try client.http.send(HTTPRequest(url, method: "PUT", headers: [("Content-Type", type), ("If-None-Match", "*")],
                                                    body: body, phase: "put"), followRedirects: false)
-        result.phases.append(("put", Deadline.now() - start))
+        result.phases.append(PhaseTime(.put, Deadline.now() - start))
         try client.judge(put, expecting: [200, 201, 204])
         var etag = put.headers["ETag"]
         do throws(CheckError) {
             start = Deadline.now()
             let get = try client.http.send(HTTPRequest(url, phase: "get"), followRedirects: false)
-            result.phases.append(("get", Deadline.now() - start))
+            result.phases.append(PhaseTime(.get, Deadline.now() - start))
             try client.judge(get, expecting: [200])
             guard get.text.contains(probe.uid) else { throw .critical("get: the probe came back without its UID") }
             if let sent = etag, let got = get.headers["ETag"], sent != got, !sent.hasPrefix("W/") {
@@ -78,7 +78,7 @@ struct DAVProbe {
         }
         start = Deadline.now()
         let status = try delete(url, etag: etag)
-        result.phases.append(("delete", Deadline.now() - start))
+        result.phases.append(PhaseTime(.delete, Deadline.now() - start))
         result.notes.append("write: \(probe.uid) PUT, GET (ETag \(etag ?? "none")), DELETE \(status)")
         return result
     }

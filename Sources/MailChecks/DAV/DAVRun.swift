@@ -31,16 +31,16 @@ struct DAVRun {
         guard !chosen.isEmpty else { throw .critical("list: \(user) has no \(kind.noun) at \(found.home.prefix(100))") }
 
         let queries = DAVQueries(client: client, kind: kind)
-        let now = CertificateFacts.wallClock()
+        let now = context.clock.now()
         var counts: [DAVCount] = []
         for c in chosen { counts.append(try queries.count(c, from: now, window: window)) }
         var written: DAVWriteResult?
         if settings.write {
-            written = try DAVProbe(client: client, kind: kind, checkName: settings.checkName, staleAfter: settings.staleAfter).run(in: chosen[0])
+            written = try DAVProbe(client: client, kind: kind, checkName: settings.checkName, staleAfter: settings.staleAfter).run(in: chosen[0], now: now)
         }
         let total = Deadline.now() - started
         return report(name: name, user: user, found: found, counts: counts, written: written, total: total,
-                      certificate: settings.url.lowercased().hasPrefix("https") ? http.certificate : nil)
+                      certificate: settings.url.lowercased().hasPrefix("https") ? http.certificate : nil, now: now)
     }
 
     static func names(_ collections: [DAVCollection]) -> String {
@@ -48,26 +48,26 @@ struct DAVRun {
     }
 
     func report(name: String, user: String, found: DAVDiscovered, counts: [DAVCount], written: DAVWriteResult?,
-                total: Double, certificate: CertificateFacts?) -> CheckReport {
+                total: Double, certificate: CertificateFacts?, now: Double) -> CheckReport {
         let timing = settings.timing
         let itemWord = kind == .calendar ? "events" : "cards"
         var results: [CheckResult] = [
             .measure("time", total, unit: .seconds, thresholds: timing.total, min: 0,
                      message: "\(HTTPURL.endpoint(settings.url)) answered in \(NumberFormat.seconds(total))"),
         ]
-        results += found.phases.map { timing.result($0.name, seconds: $0.seconds) }
+        results += found.phases.map(timing.result)
         let suffixes = Self.labelSuffixes(counts.map(\.collection.name))
         for (count, suffix) in zip(counts, suffixes) {
-            results.append(timing.result("query", seconds: count.seconds, label: "time_query_\(suffix)", name: "query \(count.collection.name)"))
+            results.append(timing.result(DAVPhase.query, seconds: count.seconds, label: "time_query_\(suffix)", name: "query \(count.collection.name)"))
             var r = CheckResult.measure("\(itemWord)_\(suffix)", Double(count.items), thresholds: settings.items, min: 0,
                                         message: "\(count.collection.name): \(Self.plural(count.items, itemWord))", inSummary: false)
             if r.status == .ok { r.message = "" } else { r.inSummary = true }
             results.append(r)
         }
         results.append(.metric("collections", Double(found.collections.count), min: 0))
-        if let written { results += written.phases.map { timing.result($0.name, seconds: $0.seconds) } }
+        if let written { results += written.phases.map(timing.result) }
         if let certificate {
-            results.append(certificate.result(thresholds: settings.certThresholds))
+            results.append(certificate.result(thresholds: settings.certThresholds, now: now))
         } else if settings.url.lowercased().hasPrefix("https"), !settings.certThresholds.isEmpty {
             results.append(CheckResult(.unknown, "certificate expiry could not be read"))
         }
@@ -78,7 +78,7 @@ struct DAVRun {
         if kind == .calendar { summary += " in \(Self.windowText(window))" }
         if written != nil { summary += ", write OK" }
         summary += " in \(NumberFormat.seconds(total))"
-        if let certificate { summary += ", cert \(NumberFormat.decimal(certificate.daysLeft().rounded(.down), fractionDigits: 0)) days" }
+        if let certificate { summary += ", cert \(NumberFormat.decimal(certificate.daysLeft(now: now).rounded(.down), fractionDigits: 0)) days" }
         var details = found.notes + ["principal: \(found.principal)", "home: \(found.home)"]
         details += found.collections.map { c in
             "\(noun) \(c.name): \(c.url)" + (c.ctag.map { ", ctag \($0)" } ?? "") + (c.syncToken.map { ", sync-token \($0)" } ?? "")

@@ -3,7 +3,6 @@ import MailTransport
 
 /// The options check_caldav and check_carddav share, parsed and checked once.
 struct DAVSettings {
-    static let phaseNames = ["discovery", "principal", "home", "list", "query", "put", "get", "delete"]
 
     /// The shared option specs; `collectionOption` is `calendar` or `addressbook`.
     static func specs(collectionOption: String, noun: String, extra: [OptionSpec]) -> [OptionSpec] {
@@ -26,7 +25,7 @@ struct DAVSettings {
             OptionSpec("client-key", value: "FILE", help: "Private key (PEM) of the client certificate."),
             OptionSpec("cert-warning", value: "DAYS", help: "WARNING when the server certificate expires in fewer than DAYS days."),
             OptionSpec("cert-critical", value: "DAYS", help: "CRITICAL when the server certificate expires in fewer than DAYS days."),
-        ] + extra + PhaseThresholds.phaseSpecs(phaseNames) + Credentials.specs(userHelp: "Log in as USER (required).")
+        ] + extra + PhaseThresholds.phaseSpecs(DAVPhase.allCases) + Credentials.specs(userHelp: "Log in as USER (required).")
     }
 
     let url: String
@@ -68,7 +67,7 @@ struct DAVSettings {
             throw UsageError("--stale-after (\(NumberFormat.decimal(staleAfter)) s) must be longer than -t (\(NumberFormat.decimal(timeout)) s): a shorter one could delete the probe of a run still using it")
         }
         maxBody = try options.int("max-body", default: XMLPullReader.defaultMaxBytes, in: 1024...(256 << 20))
-        timing = try PhaseThresholds(options, phases: Self.phaseNames)
+        timing = try PhaseThresholds(options, phases: DAVPhase.allCases)
         credentials = try Credentials(options)
         guard credentials.isSet else { throw UsageError("missing -U/--username") }
         let warn = try options.double("cert-warning", in: 0...100000)

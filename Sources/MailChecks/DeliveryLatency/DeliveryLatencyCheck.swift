@@ -43,8 +43,8 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
     let thresholds: Thresholds
     let submitThresholds: Thresholds
     let smtp: ConnectionOptions
-    /// The receiving side's connection: IMAP, or POP3 with --pop3.
-    let imap: ConnectionOptions
+    /// The receiving side's connection: IMAP, or POP3 with --pop3 (so not named after either).
+    let mailbox: ConnectionOptions
     let usePOP3: Bool
     let pop3Mechanism: POP3Mechanism
     let smtpCredentials: Credentials
@@ -77,7 +77,7 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
         if let given = unused.first(where: { options.string($0) != nil || options.flag($0) }) {
             throw UsageError(usePOP3 ? "--\(given) does not apply with --pop3" : "--\(given) needs --pop3")
         }
-        imap = usePOP3
+        mailbox = usePOP3
             ? try DeliveryOptions.connection(options, side: "pop3", defaultPort: 110, implicitPort: 995)
             : try DeliveryOptions.connection(options, side: "imap", defaultPort: 143, implicitPort: 993)
         let pop3Name = try options.choice("pop3-auth-mechanism", POP3Mechanism.allCases.map(\.rawValue), default: "USER")
@@ -148,14 +148,14 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
         let smtpLogin = try smtpLogin(context)
         // The mailbox side first: a login that fails sends no probe that would be left behind.
         let connection = try LoginHint.naming("imap-auth-mechanism") { () throws(CheckError) in
-            try IMAPWatchConnection(imap, login: imapLogin, deadline: deadline, log: context)
+            try IMAPWatchConnection(self.mailbox, login: imapLogin, deadline: deadline, log: context)
         }
         defer { connection.close() }
         let mailbox = ProbeMailbox(imap: connection, folder: folder, context: context)
         try mailbox.select()
         var run = DeliveryRun(imap: connection)
         run.selectSeconds = mailbox.selectSeconds
-        run.sweep = try mailbox.sweep(checkName: checkName, staleAfter: staleAfter, now: CertificateFacts.wallClock())
+        run.sweep = try mailbox.sweep(checkName: checkName, staleAfter: staleAfter, now: context.clock.now())
         let junkBox = try openJunk(connection, login: imapLogin, sweep: &run.sweep, context: context)
         defer { junkBox?.imap.close() }
         let probe = try sendProbe(login: smtpLogin, context: context)
@@ -190,6 +190,6 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
         connection.logout()
         probe.submitter.close()
         run.total = Deadline.now() - started
-        return DeliveryLatencyReport(check: self, run: run, expiry: deadline.expiryStatus).report()
+        return DeliveryLatencyReport(check: self, run: run, expiry: deadline.expiryStatus, now: context.clock.now()).report()
     }
 }

@@ -11,10 +11,10 @@ extension DeliveryLatencyCheck {
         let login = POP3Login(user: imapCredentials.username ?? "", password: try receiverSecret(pop3Mechanism, context),
                               mechanism: pop3Mechanism)
         let smtpLogin = try smtpLogin(context)
-        let drop = POP3ProbeDrop(imap, login: login, deadline: deadline, context: context)
+        let drop = POP3ProbeDrop(mailbox, login: login, deadline: deadline, context: context)
         var run = DeliveryRun()
         run.pop3 = drop
-        run.sweep = try drop.openAndSweep(checkName: checkName, staleAfter: staleAfter, now: CertificateFacts.wallClock())
+        run.sweep = try drop.openAndSweep(checkName: checkName, staleAfter: staleAfter, now: context.clock.now())
         let probe = try sendProbe(login: smtpLogin, context: context)
         defer { probe.submitter.close() }
         run.token = probe.token
@@ -36,6 +36,6 @@ extension DeliveryLatencyCheck {
         }
         probe.submitter.close()
         run.total = Deadline.now() - started
-        return DeliveryLatencyReport(check: self, run: run, expiry: deadline.expiryStatus).report()
+        return DeliveryLatencyReport(check: self, run: run, expiry: deadline.expiryStatus, now: context.clock.now()).report()
     }
 }

@@ -36,6 +36,8 @@ struct DeliveryLatencyReport {
     let check: DeliveryLatencyCheck
     let run: DeliveryRun
     let expiry: Status
+    /// The run's wall clock, for the certificate's days left.
+    let now: Double
 
     func report() -> CheckReport {
         var results: [CheckResult] = []
@@ -87,11 +89,11 @@ struct DeliveryLatencyReport {
             lines.append("submission: \(check.smtp.endpoint) (\(tls)), <\(check.from)> to <\(check.to)>, accepted in \(NumberFormat.seconds(s.seconds)): \(s.reply)")
             lines.append("smtp phases: " + s.phases.map { "\($0.name) \(NumberFormat.seconds($0.seconds))" }.joined(separator: ", "))
             if let tlsSession = s.tlsSession { lines.append("smtp tls: \(tlsSession)") }
-            if let cert = s.certificate { lines.append("smtp certificate: \(cert.subject ?? "?"), expires in \(NumberFormat.decimal(cert.daysLeft().rounded(.down), fractionDigits: 0)) days") }
+            if let cert = s.certificate { lines.append("smtp certificate: \(cert.subject ?? "?"), expires in \(NumberFormat.decimal(cert.daysLeft(now: now).rounded(.down), fractionDigits: 0)) days") }
         }
-        let tls = check.imap.tls == .plain ? "plain" : (check.imap.tls == .implicit ? "TLS" : "STARTTLS")
+        let tls = check.mailbox.tls == .plain ? "plain" : (check.mailbox.tls == .implicit ? "TLS" : "STARTTLS")
         guard let imap = run.imap else { return lines + pop3Details(tls: tls) }
-        lines.append("mailbox: \(imap.login.user) on \(check.imap.endpoint) (\(tls)), folder \(check.folder) selected in \(NumberFormat.seconds(run.selectSeconds)); " +
+        lines.append("mailbox: \(imap.login.user) on \(check.mailbox.endpoint) (\(tls)), folder \(check.folder) selected in \(NumberFormat.seconds(run.selectSeconds)); " +
                      "IDLE \(imap.capabilities.contains("IDLE") ? (check.useIdle ? "offered" : "offered, not used (--no-idle)") : "not offered"), " +
                      "UIDPLUS \(imap.capabilities.contains("UIDPLUS") ? "offered" : "not offered")")
         lines.append("imap phases: " + imap.connectPhases.map { "\($0.name) \(NumberFormat.seconds($0.seconds))" }.joined(separator: ", "))
@@ -104,7 +106,7 @@ struct DeliveryLatencyReport {
     /// The receiving side with --pop3: the maildrop, the first session's phases, the token, the result.
     func pop3Details(tls: String) -> [String] {
         guard let drop = run.pop3 else { return [] }
-        var lines = ["mailbox: \(drop.login.user) on \(check.imap.endpoint) (\(tls)) over POP3 (\(drop.login.commandName)), " +
+        var lines = ["mailbox: \(drop.login.user) on \(check.mailbox.endpoint) (\(tls)) over POP3 (\(drop.login.commandName)), " +
                      "\(drop.firstCount) message\(drop.firstCount == 1 ? "" : "s") at the first login; \(drop.sessions) session\(drop.sessions == 1 ? "" : "s")"]
         lines.append("pop3 phases: " + drop.connectPhases.map { "\($0.name) \(NumberFormat.seconds($0.seconds))" }.joined(separator: ", "))
         if let tlsSession = drop.tlsSession { lines.append("pop3 tls: \(tlsSession)") }

@@ -17,7 +17,7 @@ final class POP3ProbeDrop {
     /// UIDLs whose headers were read, or that were there before the probe was sent.
     private var seen: Set<String> = []
     /// The first session's opening, for the report.
-    private(set) var connectPhases: [(name: String, seconds: Double)] = []
+    private(set) var connectPhases: [PhaseTime<POP3Phase>] = []
     private(set) var tlsSession: String?
     private(set) var sessions = 0
     /// Messages in the maildrop at the first session.

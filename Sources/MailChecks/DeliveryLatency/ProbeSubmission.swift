@@ -27,8 +27,9 @@ extension DeliveryLatencyCheck {
     /// their login and sweep succeeded, so a failed login never leaves a probe behind.
     func sendProbe(login: SMTPLogin?, context: RunContext) throws(CheckError) -> SentProbe {
         let deadline = context.deadline
-        let token = try ProbeToken.make(checkName: checkName, now: CertificateFacts.wallClock())
-        let message = ProbeMessage.compose(token: token, from: from, to: to, staleAfter: staleAfter, sentAt: CertificateFacts.wallClock())
+        let now = context.clock.now()
+        let token = try ProbeToken.make(checkName: checkName, now: now)
+        let message = ProbeMessage.compose(token: token, from: from, to: to, staleAfter: staleAfter, sentAt: now)
         let submitter = try SMTPSubmitter(smtp, helo: helo, login: login, sender: from, recipient: to,
                                           message: message, deadline: deadline, log: context)
         let submission: SMTPSubmission
@@ -38,7 +39,8 @@ extension DeliveryLatencyCheck {
             submitter.close()
             throw LoginHint.add(to: error, option: "smtp-auth-mechanism")
         }
-        let acceptedWall = CertificateFacts.wallClock() - (Deadline.now() - submission.acceptedAt)
+        // Compared with the servers' Received: stamps, so the real time even when a test fixed the run's clock.
+        let acceptedWall = WallClock.system() - (Deadline.now() - submission.acceptedAt)
         let reserve = min(0.5, max(0.1, deadline.seconds * 0.05))
         return SentProbe(submitter: submitter, token: token, submission: submission, acceptedWall: acceptedWall,
                          giveUpAt: Deadline.now() + deadline.remaining - reserve)

@@ -11,8 +11,6 @@ public struct DiskGrowthCheck: MonitoringCheck {
     public static let summary = "Forecasts when filesystems will be full from their growth over a window of stored samples."
     public static let synopsis = "-p PATH [-p PATH]... [--days-warning DAYS] [--days-critical DAYS] [-w PERCENT] [-c PERCENT] [--state-dir DIR] [options]"
     public static let kind = CheckKind.local
-    /// Replaces the system clock (seconds since the epoch) so that tests can replay histories.
-    static let clockVariable = "MAILCHECK_NOW"
 
     public static var options: [OptionSpec] {
         [
@@ -33,7 +31,6 @@ public struct DiskGrowthCheck: MonitoringCheck {
     let paths: [String]
     let settings: GrowthSettings
     let stateDirectory: String
-    let fixedNow: Double?
 
     public init(options: ParsedOptions) throws(UsageError) {
         var paths: [String] = []
@@ -70,14 +67,6 @@ public struct DiskGrowthCheck: MonitoringCheck {
         }
         settings = s
         stateDirectory = StateStore.directory(option: options.string("state-dir"))
-        if let text = FileIO.environment(Self.clockVariable) {
-            guard let now = GrowthUnits.plainNumber(Substring(text)), now >= 0 else {
-                throw UsageError("invalid value '\(text)' in environment variable \(Self.clockVariable): expected seconds since the epoch")
-            }
-            fixedNow = now
-        } else {
-            fixedNow = nil
-        }
     }
 
     /// `--days-warning 30` alerts when the seconds to full fall below 30 days: the range `2592000:`.
@@ -103,7 +92,7 @@ public struct DiskGrowthCheck: MonitoringCheck {
                 details += lines
             } catch {
                 // The history could not be used; the usage itself may still be measurable.
-                if let usage = try? FilesystemUsage.read(path, at: now()), usage.usedPercent != nil {
+                if let usage = try? FilesystemUsage.read(path, at: context.clock.now()), usage.usedPercent != nil {
                     let (result, lines) = reporter.usageOnly(path, usage)
                     results.append(result)
                     details += lines
@@ -126,7 +115,7 @@ public struct DiskGrowthCheck: MonitoringCheck {
     /// the lock is held, so overlapping runs store their samples in order.
     func observe(_ path: String, store: StateStore, context: RunContext) throws(CheckError) -> PathObservation {
         try store.update("disk_growth " + path, format: GrowthHistory.header, deadline: context.deadline) { (record: inout StateRecord) throws(CheckError) -> PathObservation in
-            let usage = try FilesystemUsage.read(path, at: now())
+            let usage = try FilesystemUsage.read(path, at: context.clock.now())
             guard usage.usedPercent != nil else {
                 throw CheckError.unknown("\(path) is on a filesystem that reports no size (not a disk filesystem?)")
             }
@@ -141,14 +130,6 @@ public struct DiskGrowthCheck: MonitoringCheck {
             context.log(2, "\(path): \(history.samples.count) samples stored in \(store.directory)")
             return observation
         }
-    }
-
-    /// Seconds since the epoch, from the system clock or `MAILCHECK_NOW`.
-    func now() -> Double {
-        if let fixedNow { return fixedNow }
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
     /// The OK summary with several paths: which one fills first, and any history events.

@@ -10,14 +10,13 @@ public struct IMAPLoginCheck: MonitoringCheck {
     public static let summary = "Logs in to an IMAP server and opens folders read-only as a user does, each step timed."
     public static let synopsis = "-H HOST [-p PORT] [--starttls|--tls] -U USER --password-file FILE [--folder NAME]... [--fetch-latest] [-w SECONDS] [-c SECONDS] [options]"
     public static let kind = CheckKind.network
-    static let phaseNames = ["resolve", "connect", "tls", "banner", "capability", "login", "folder", "fetch", "quota", "logout"]
 
     public static var options: [OptionSpec] {
         PhaseThresholds.totalSpecs + ConnectionOptions.specs(defaultPort: 143, implicitPort: 993) + [
             OptionSpec("folder", value: "NAME", help: "Open folder NAME read-only (EXAMINE); repeatable, in order (default INBOX). Give the name as the server lists it."),
             OptionSpec("fetch-latest", help: "Read the header of the newest message of the first folder (with BODY.PEEK: nothing is marked seen)."),
             OptionSpec("require-capability", value: "NAME", help: "CRITICAL unless the server offers capability NAME (IDLE, QUOTA, ...); repeatable."),
-        ] + PhaseThresholds.phaseSpecs(phaseNames, note: " (folder applies to each folder)") + [
+        ] + PhaseThresholds.phaseSpecs(IMAPPhase.allCases, note: " (folder applies to each folder)") + [
             OptionSpec("quota", help: "Report the storage quota (GETQUOTAROOT) when the server has QUOTA, without thresholds."),
             OptionSpec("quota-warning", value: "RANGE", help: "WARNING when storage quota usage in percent is outside RANGE (80 alerts above 80 %); UNKNOWN when the server has no QUOTA."),
             OptionSpec("quota-critical", value: "RANGE", help: "CRITICAL when storage quota usage in percent is outside RANGE."),
@@ -38,7 +37,7 @@ public struct IMAPLoginCheck: MonitoringCheck {
 
     public init(options: ParsedOptions) throws(UsageError) {
         connection = try ConnectionOptions(options, defaultPort: 143, implicitPort: 993)
-        timing = try PhaseThresholds(options, phases: Self.phaseNames)
+        timing = try PhaseThresholds(options, phases: IMAPPhase.allCases)
         let given = options.strings("folder")
         for name in given where name.isEmpty || IMAPSyntax.quoted(name) == nil {
             throw UsageError("invalid value '\(name)' for --folder: a folder name must not be empty or hold control characters")
@@ -80,7 +79,7 @@ public struct IMAPLoginCheck: MonitoringCheck {
                 return (session, visit)
             }
         }
-        return IMAPLoginReport(check: self, session: session, visit: visit).report()
+        return IMAPLoginReport(check: self, session: session, visit: visit, now: context.clock.now()).report()
     }
 
     /// Folders, then the newest message's header, then quota and capabilities; stops at the first

@@ -6,6 +6,8 @@ struct IMAPLoginReport {
     let check: IMAPLoginCheck
     let session: IMAPSession
     let visit: IMAPLoginVisit
+    /// The run's wall clock, for the certificate's days left.
+    let now: Double
 
     func report() -> CheckReport {
         var results: [CheckResult] = []
@@ -20,11 +22,11 @@ struct IMAPLoginReport {
                                     message: "\(endpoint) answered in \(NumberFormat.seconds(visit.total))"))
         }
         for phase in session.connectPhases {
-            results.append(timing(phase.name, label: "time_\(phase.name)", phase.seconds, what: phase.name))
+            results.append(check.timing.result(phase))
         }
         let suffixes = Self.labelSuffixes(visit.visited.map(\.name))
         for (folder, suffix) in zip(visit.visited, suffixes) {
-            results.append(timing("folder", label: "time_folder_\(suffix)", folder.seconds, what: "folder \(folder.name)"))
+            results.append(timing(.folder, label: "time_folder_\(suffix)", folder.seconds, what: "folder \(folder.name)"))
             if let exists = folder.state.exists {
                 results.append(.metric("messages_\(suffix)", Double(exists), min: 0))
             } else {
@@ -35,14 +37,14 @@ struct IMAPLoginReport {
             details.append(describe(folder) + (suffix != folder.name ? " (perfdata suffix _\(suffix))" : ""))
         }
         if let fetch = visit.fetch {
-            results.append(timing("fetch", label: "time_fetch", fetch.seconds, what: "fetch"))
+            results.append(timing(.fetch, label: "time_fetch", fetch.seconds, what: "fetch"))
             details.append(describe(fetch.message, seconds: fetch.seconds))
         } else if let skipped = visit.fetchSkipped {
             // A threshold on a step that could not run must not pass as OK.
-            results.append(CheckResult(check.timing.byPhase["fetch"] == nil ? .ok : .unknown, skipped, inSummary: false))
+            results.append(CheckResult(!check.timing.has(IMAPPhase.fetch) ? .ok : .unknown, skipped, inSummary: false))
         }
-        if let seconds = visit.quotaSeconds { results.append(timing("quota", label: "time_quota", seconds, what: "quota")) }
-        if let seconds = session.logoutSeconds { results.append(timing("logout", label: "time_logout", seconds, what: "logout")) }
+        if let seconds = visit.quotaSeconds { results.append(timing(.quota, label: "time_quota", seconds, what: "quota")) }
+        if let seconds = session.logoutSeconds { results.append(timing(.logout, label: "time_logout", seconds, what: "logout")) }
         results += quotaResults()
         results += certificateResults()
         for name in visit.missingCapabilities { results.append(CheckResult(.critical, "capability \(name) not offered")) }
@@ -54,7 +56,7 @@ struct IMAPLoginReport {
     }
 
     /// A phase's time against its phase thresholds; silent in the long output unless it alerts.
-    func timing(_ phase: String, label: String, _ seconds: Double, what: String) -> CheckResult {
+    func timing(_ phase: IMAPPhase, label: String, _ seconds: Double, what: String) -> CheckResult {
         check.timing.result(phase, seconds: seconds, label: label, name: what)
     }
 
@@ -75,7 +77,7 @@ struct IMAPLoginReport {
 
     func certificateResults() -> [CheckResult] {
         guard check.connection.tls != .plain else { return [] }
-        if let cert = session.certificate { return [cert.result(thresholds: check.connection.certThresholds)] }
+        if let cert = session.certificate { return [cert.result(thresholds: check.connection.certThresholds, now: now)] }
         guard !check.connection.certThresholds.isEmpty, session.loggedIn else { return [] }
         return [CheckResult(.unknown, "certificate expiry could not be read")]
     }
@@ -92,7 +94,7 @@ struct IMAPLoginReport {
         }
         if let quota = visit.quota { text += ", quota \(NumberFormat.decimal(quota.usage / quota.limit * 100, fractionDigits: 0)) %" }
         if let cert = session.certificate, check.connection.tls != .plain {
-            text += ", cert \(NumberFormat.decimal(cert.daysLeft().rounded(.down), fractionDigits: 0)) days"
+            text += ", cert \(NumberFormat.decimal(cert.daysLeft(now: now).rounded(.down), fractionDigits: 0)) days"
         }
         return text
     }

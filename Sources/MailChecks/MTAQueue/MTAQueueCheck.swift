@@ -120,8 +120,8 @@ public struct MTAQueueCheck: MonitoringCheck {
         if let queue = thresholds.queue, !which.queueNames.contains(queue) {
             throw .unknown("--queue \(queue): \(which.displayName) has the queues \(which.queueNames.joined(separator: ", "))")
         }
-        let snapshot = try backend.snapshot(context, now: Int64(time(nil)))
-        return QueueReport(snapshot: snapshot, thresholds: thresholds, top: top, now: Int64(time(nil))).build()
+        let snapshot = try backend.snapshot(context, now: Int64(context.clock.now()))
+        return QueueReport(snapshot: snapshot, thresholds: thresholds, top: top, now: Int64(context.clock.now())).build()
     }
 
     /// The backend for the chosen or detected MTA, with its program located.

@@ -27,7 +27,7 @@ public struct OAuth2Token {
             let key = [url, clientID, user, scope ?? "", fileRefresh == nil ? "client_credentials" : "refresh_token"].joined(separator: "\u{1}")
             let cache = OAuth2TokenCache(directory: options.stateDirectory, key: key)
             return try cache.update(deadline: context.deadline) { (entry: inout OAuth2TokenCache.Entry) throws(CheckError) in
-                let now = OAuth2TokenCache.wallClock()
+                let now = context.clock.now()
                 if !refetch, let token = entry.accessToken, entry.expires - OAuth2TokenCache.margin > now {
                     context.log(2, "oauth2: cached access token valid for \(Int(entry.expires - now)) s more")
                     return (token, true)

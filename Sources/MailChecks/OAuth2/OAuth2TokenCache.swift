@@ -70,10 +70,4 @@ struct OAuth2TokenCache {
         }
     }
 
-    /// Seconds since the epoch, from the wall clock (token expiry is wall-clock time).
-    static func wallClock() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
-    }
 }

@@ -9,13 +9,12 @@ public struct POP3LoginCheck: MonitoringCheck {
     public static let summary = "Logs in to a POP3 server and reads the maildrop size with STAT, each step timed."
     public static let synopsis = "-H HOST [-p PORT] [--starttls|--tls] -U USER --password-file FILE [-w SECONDS] [-c SECONDS] [--messages-warning RANGE] [options]"
     public static let kind = CheckKind.network
-    static let phaseNames = ["resolve", "connect", "tls", "banner", "capa", "login", "stat", "quit"]
 
     public static var options: [OptionSpec] {
         PhaseThresholds.totalSpecs + ConnectionOptions.specs(defaultPort: 110, implicitPort: 995) + [
             OptionSpec("messages-warning", value: "RANGE", help: "WARNING when the number of messages in the maildrop is outside RANGE."),
             OptionSpec("messages-critical", value: "RANGE", help: "CRITICAL when the number of messages in the maildrop is outside RANGE."),
-        ] + PhaseThresholds.phaseSpecs(phaseNames) + [
+        ] + PhaseThresholds.phaseSpecs(POP3Phase.allCases) + [
             OptionSpec("auth-mechanism", value: "USER|PLAIN|XOAUTH2|OAUTHBEARER", help: "USER: USER and PASS (default); PLAIN: AUTH PLAIN; XOAUTH2, OAUTHBEARER: an OAuth2 access token (--oauth2-*)."),
         ] + Credentials.specs(userHelp: "Log in as USER (required).") + OAuth2Options.specs()
     }
@@ -29,7 +28,7 @@ public struct POP3LoginCheck: MonitoringCheck {
 
     public init(options: ParsedOptions) throws(UsageError) {
         connection = try ConnectionOptions(options, defaultPort: 110, implicitPort: 995)
-        timing = try PhaseThresholds(options, phases: Self.phaseNames)
+        timing = try PhaseThresholds(options, phases: POP3Phase.allCases)
         messageThresholds = try options.thresholds(warning: "messages-warning", critical: "messages-critical")
         credentials = try Credentials(options)
         guard credentials.isSet else { throw UsageError("missing -U/--username (check_pop3_login logs in)") }
@@ -51,7 +50,7 @@ public struct POP3LoginCheck: MonitoringCheck {
             .measure("time", c.total, unit: .seconds, thresholds: timing.total, min: 0,
                      message: "\(connection.endpoint) answered in \(NumberFormat.seconds(c.total))"),
         ]
-        results += c.phases.map { timing.result($0.name, seconds: $0.seconds) }
+        results += c.phases.map(timing.result)
         let plural = c.messages == 1 ? "" : "s"
         var messages = CheckResult.measure("messages", Double(c.messages), thresholds: messageThresholds, min: 0,
                                            message: "\(c.messages) message\(plural) in the maildrop", inSummary: false)
@@ -60,7 +59,7 @@ public struct POP3LoginCheck: MonitoringCheck {
         results.append(.metric("mailbox_size", Double(c.octets), unit: .bytes, min: 0))
         if connection.tls != .plain {
             if let cert = c.certificate {
-                results.append(cert.result(thresholds: connection.certThresholds))
+                results.append(cert.result(thresholds: connection.certThresholds, now: context.clock.now()))
             } else if !connection.certThresholds.isEmpty {
                 results.append(CheckResult(.unknown, "certificate expiry could not be read"))
             }
@@ -69,7 +68,7 @@ public struct POP3LoginCheck: MonitoringCheck {
         if connection.tls != .plain { summary += connection.tls == .implicit ? ", TLS" : ", STLS" }
         summary += ", \(c.messages) message\(plural) (\(NumberFormat.bytes(Double(c.octets))))"
         if let cert = c.certificate, connection.tls != .plain {
-            summary += ", cert \(NumberFormat.decimal(cert.daysLeft().rounded(.down), fractionDigits: 0)) days"
+            summary += ", cert \(NumberFormat.decimal(cert.daysLeft(now: context.clock.now()).rounded(.down), fractionDigits: 0)) days"
         }
         var details = ["banner: \(c.banner)", "capabilities: \(c.capabilities.joined(separator: ", "))",
                        "login: \(login.commandName) as \(login.user)",

@@ -10,13 +10,12 @@ public struct SMTPCheck: MonitoringCheck {
     public static let summary = "Checks an SMTP server as a client sees it: banner, EHLO, STARTTLS or TLS, AUTH, each phase timed."
     public static let synopsis = "-H HOST [-p PORT] [--starttls|--tls] [-U USER --password-file FILE] [-w SECONDS] [-c SECONDS] [options]"
     public static let kind = CheckKind.network
-    static let phaseNames = ["resolve", "connect", "tls", "banner", "ehlo", "auth", "quit"]
 
     public static var options: [OptionSpec] {
         PhaseThresholds.totalSpecs + ConnectionOptions.specs(defaultPort: 25, implicitPort: 465) + [
             OptionSpec("helo", value: "NAME", help: "Name to send with EHLO (default: this host's name)."),
             OptionSpec("require-extension", value: "NAME", help: "CRITICAL unless EHLO offers NAME (PIPELINING, SIZE, 8BITMIME, ...); repeatable."),
-        ] + PhaseThresholds.phaseSpecs(phaseNames) + [
+        ] + PhaseThresholds.phaseSpecs(SMTPPhase.session) + [
             OptionSpec("auth-mechanism", value: "PLAIN|LOGIN|XOAUTH2|OAUTHBEARER", help: "SASL mechanism for AUTH when -U is given (default PLAIN); XOAUTH2 and OAUTHBEARER send an OAuth2 access token (--oauth2-*)."),
         ] + Credentials.specs(userHelp: "Log in with AUTH as USER (needs --starttls or --tls unless the server allows AUTH in clear).") + OAuth2Options.specs()
     }
@@ -31,7 +30,7 @@ public struct SMTPCheck: MonitoringCheck {
 
     public init(options: ParsedOptions) throws(UsageError) {
         connection = try ConnectionOptions(options, defaultPort: 25, implicitPort: 465)
-        timing = try PhaseThresholds(options, phases: Self.phaseNames)
+        timing = try PhaseThresholds(options, phases: SMTPPhase.session)
         helo = options.string("helo")
         if let helo, helo.isEmpty || helo.contains(where: { $0 == " " || $0 == "\r" || $0 == "\n" }) {
             throw UsageError("invalid value '\(helo)' for --helo")
@@ -49,7 +48,7 @@ public struct SMTPCheck: MonitoringCheck {
 
     public func run(_ context: RunContext) throws(CheckError) -> CheckReport {
         guard credentials.isSet else {
-            return report(try SMTPSession.converse(connection, helo: helo, login: nil, deadline: context.deadline, log: context), login: nil)
+            return report(try SMTPSession.converse(connection, helo: helo, login: nil, deadline: context.deadline, log: context), login: nil, now: context.clock.now())
         }
         let user = credentials.username ?? ""
         var login: SMTPLogin? = nil
@@ -66,17 +65,17 @@ public struct SMTPCheck: MonitoringCheck {
             }
             throw LoginHint.add(to: error, option: "auth-mechanism")
         }
-        return report(conversation, login: login)
+        return report(conversation, login: login, now: context.clock.now())
     }
 
-    func report(_ c: SMTPConversation, login: SMTPLogin?) -> CheckReport {
+    func report(_ c: SMTPConversation, login: SMTPLogin?, now: Double) -> CheckReport {
         var results: [CheckResult] = []
         results.append(.measure("time", c.total, unit: .seconds, thresholds: timing.total, min: 0,
                                 message: "\(connection.endpoint) answered in \(NumberFormat.seconds(c.total))"))
-        results += c.phases.map { timing.result($0.name, seconds: $0.seconds) }
+        results += c.phases.map(timing.result)
         if connection.tls != .plain {
             if let cert = c.certificate {
-                results.append(cert.result(thresholds: connection.certThresholds))
+                results.append(cert.result(thresholds: connection.certThresholds, now: now))
             } else if !connection.certThresholds.isEmpty {
                 results.append(CheckResult(.unknown, "certificate expiry could not be read"))
             }
@@ -89,7 +88,7 @@ public struct SMTPCheck: MonitoringCheck {
         if connection.tls != .plain { summary += connection.tls == .implicit ? ", TLS" : ", STARTTLS" }
         if let login { summary += ", AUTH \(login.mechanism.rawValue) as \(login.user)" }
         if let cert = c.certificate, connection.tls != .plain {
-            summary += ", cert \(NumberFormat.decimal(cert.daysLeft().rounded(.down), fractionDigits: 0)) days"
+            summary += ", cert \(NumberFormat.decimal(cert.daysLeft(now: now).rounded(.down), fractionDigits: 0)) days"
         }
         var details = ["banner: \(c.banner)", "extensions: \(c.extensions.joined(separator: " "))"]
         details += c.phases.map { "\($0.name): \(NumberFormat.seconds($0.seconds))" }

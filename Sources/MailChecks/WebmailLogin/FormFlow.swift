@@ -17,7 +17,7 @@ struct FormFlow {
     func run(loginPage: HTTPResponse) throws(CheckError) -> WebmailVisit {
         var visit = WebmailVisit()
         visit.product = "form"
-        visit.phases.append(("login_page", loginPage.timing.total))
+        visit.phases.append(PhaseTime(.loginPage, loginPage.timing.total))
         guard let form = WebmailPage(text: loginPage.text).loginForm else {
             throw .critical("login page: no login form (no password field) at \(loginPage.effectiveURL.prefix(100))")
         }
@@ -28,7 +28,7 @@ struct FormFlow {
         let action = HTTPURL.resolve(form.action, against: loginPage.effectiveURL)
         visit.details.append("form: POST \(action) with \(fields.map(\.0).joined(separator: ", "))")
         let answer = try http.send(.form(action, fields: fields, phase: "login"))
-        visit.phases.append(("login", answer.timing.total))
+        visit.phases.append(PhaseTime(.login, answer.timing.total))
         let text = answer.text
         if let failureText, text.contains(failureText) {
             throw .critical("login failed for \(SafeText.bounded(user, limit: 40)): the page says \(SafeText.quote(failureText, limit: 60))",

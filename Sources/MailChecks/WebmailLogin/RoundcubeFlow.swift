@@ -5,7 +5,7 @@ import MailTransport
 struct WebmailVisit {
     var product = "roundcube"
     /// `(phase, seconds)` in order: login_page, login, mailbox, folders, logout.
-    var phases: [(name: String, seconds: Double)] = []
+    var phases: [PhaseTime<WebmailPhase>] = []
     /// Folders opened, with their message counts when the product said.
     var folders: [(name: String, seconds: Double, messages: Int?)] = []
     var folderList: [String] = []
@@ -25,7 +25,7 @@ struct RoundcubeFlow {
 
     func run(loginPage: HTTPResponse) throws(CheckError) -> WebmailVisit {
         var visit = WebmailVisit()
-        visit.phases.append(("login_page", loginPage.timing.total))
+        visit.phases.append(PhaseTime(.loginPage, loginPage.timing.total))
         let page = WebmailPage(text: loginPage.text)
         guard let form = page.loginForm, let token = form.inputs.first(where: { $0.name == "_token" })?.value, !token.isEmpty else {
             throw .critical("login page: no Roundcube login form (no _token) at \(loginPage.effectiveURL.prefix(100))")
@@ -36,7 +36,7 @@ struct RoundcubeFlow {
         fields += [("_user", user), ("_pass", password)]
         let action = HTTPURL.resolve(form.action.isEmpty ? "?_task=login" : form.action, against: loginPage.effectiveURL)
         let login = try http.send(.form(action, fields: fields, phase: "login"), followRedirects: false)
-        visit.phases.append(("login", login.timing.total))
+        visit.phases.append(PhaseTime(.login, login.timing.total))
         if login.status != 302 {
             try failedLogin(login)
         }
@@ -45,7 +45,7 @@ struct RoundcubeFlow {
         }
         let mailbox = try http.send(HTTPRequest(HTTPURL.resolve(location, against: action), phase: "mailbox"))
         try mailbox.require()
-        visit.phases.append(("mailbox", mailbox.timing.total))
+        visit.phases.append(PhaseTime(.mailbox, mailbox.timing.total))
         let view = WebmailPage(text: mailbox.text)
         guard view.roundcubeEnv("task") == "mail", mailbox.text.contains("mailboxlist") else {
             throw .critical("mailbox: logged in, but the next page is not a mailbox (session lost after login?)",
@@ -76,7 +76,7 @@ struct RoundcubeFlow {
         }
         let logout = try http.send(HTTPRequest(HTTPURL.resolve("?_task=logout&_token=\(FormEncoding.encode(requestToken))", against: base), phase: "logout"))
         try logout.require()
-        visit.phases.append(("logout", logout.timing.total))
+        visit.phases.append(PhaseTime(.logout, logout.timing.total))
         // Logged out, Roundcube answers the mailbox with its login page and a 200 (W4).
         let after = try http.send(HTTPRequest(HTTPURL.resolve("?_task=mail", against: base), phase: "logout proof"))
         if WebmailPage(text: after.text).roundcubeEnv("task") == "mail" {

@@ -18,7 +18,7 @@ struct SOGoFlow {
     func run(loginPage: HTTPResponse) throws(CheckError) -> WebmailVisit {
         var visit = WebmailVisit()
         visit.product = "sogo"
-        visit.phases.append(("login_page", loginPage.timing.total))
+        visit.phases.append(PhaseTime(.loginPage, loginPage.timing.total))
         let root = Self.root(base: base, loginPage: loginPage.effectiveURL)
         visit.details.append("SOGo root: \(root)")
 
@@ -26,7 +26,7 @@ struct SOGoFlow {
         let body = "{\"userName\":\(SOGoAnswers.jsonQuote(user)),\"password\":\(SOGoAnswers.jsonQuote(password)),\"rememberLogin\":0}"
         let login = try http.send(HTTPRequest(root + "connect", method: "POST", headers: [("Content-Type", "application/json"), ("Accept", "application/json")],
                                               body: Array(body.utf8), phase: "login"), followRedirects: false)
-        visit.phases.append(("login", login.timing.total))
+        visit.phases.append(PhaseTime(.login, login.timing.total))
         let detail = ["HTTP \(login.status) after \(NumberFormat.seconds(login.timing.total))"]
         if login.status == 403 || login.status == 401 {
             let code = SOGoAnswers.number("LDAPPasswordPolicyError", in: login.text)
@@ -70,7 +70,7 @@ struct SOGoFlow {
             throw .critical("folder list: not SOGo's folder list (session lost?)", detail: ["HTTP \(list.status), \(list.headers["content-type"] ?? "no type")"])
         }
         // The client shows the mailbox once the folder list is in: both are the mailbox step.
-        visit.phases.append(("mailbox", mailboxTime + list.timing.total))
+        visit.phases.append(PhaseTime(.mailbox, mailboxTime + list.timing.total))
         visit.folderList = all.map(\.path)
         visit.details.append("folders: \(visit.folderList.joined(separator: ", "))")
         var wanted = folders
@@ -102,7 +102,7 @@ struct SOGoFlow {
         // Logout (a 302 to so/ that discards the cookies), then the old cookie must be dead.
         let logout = try http.send(HTTPRequest(home + "logoff", headers: json, phase: "logout"), followRedirects: false)
         try logout.require(200...399)
-        visit.phases.append(("logout", logout.timing.total))
+        visit.phases.append(PhaseTime(.logout, logout.timing.total))
         let replay = try freshSession()
         let after = try replay.send(HTTPRequest(home + "Mail/0/view", headers: json + [("Cookie", "0xHIGHFLYxSOGo=\(session); XSRF-TOKEN=\(xsrf)")],
                                                 phase: "logout proof"), followRedirects: false)

@@ -11,7 +11,6 @@ public struct WebmailLoginCheck: MonitoringCheck {
     public static let kind = CheckKind.network
     /// Failed logins are slow on purpose (Roundcube 1 s, Dovecot 2-15 s): 30 s lets the answer arrive.
     public static let defaultTimeout = 30.0
-    static let phaseNames = ["login_page", "login", "mailbox", "folder", "logout"]
 
     public static var options: [OptionSpec] {
         PhaseThresholds.totalSpecs + [
@@ -36,7 +35,7 @@ public struct WebmailLoginCheck: MonitoringCheck {
             OptionSpec("client-key", value: "FILE", help: "Private key (PEM) of the client certificate."),
             OptionSpec("cert-warning", value: "DAYS", help: "WARNING when the server certificate expires in fewer than DAYS days."),
             OptionSpec("cert-critical", value: "DAYS", help: "CRITICAL when the server certificate expires in fewer than DAYS days."),
-        ] + PhaseThresholds.phaseSpecs(phaseNames) + Credentials.specs(userHelp: "Log in as USER (required).")
+        ] + PhaseThresholds.phaseSpecs(WebmailPhase.allCases) + Credentials.specs(userHelp: "Log in as USER (required).")
     }
 
     let url: String
@@ -71,7 +70,7 @@ public struct WebmailLoginCheck: MonitoringCheck {
                              ipVersion: options.flag("ipv4") ? 4 : (options.flag("ipv6") ? 6 : nil))
         product = options.has("webmail") ? try options.choice("webmail", ["roundcube", "sogo", "form"], default: "roundcube") : nil
         folders = options.strings("folder")
-        timing = try PhaseThresholds(options, phases: Self.phaseNames)
+        timing = try PhaseThresholds(options, phases: WebmailPhase.allCases)
         credentials = try Credentials(options)
         guard credentials.isSet else { throw UsageError("missing -U/--username (check_webmail_login logs in)") }
         let warn = try options.double("cert-warning", in: 0...100000)
@@ -124,6 +123,6 @@ public struct WebmailLoginCheck: MonitoringCheck {
         let total = Deadline.now() - started
         return WebmailLoginReport(url: url, user: user, visit: visit, total: total, timing: timing,
                                   certificate: url.lowercased().hasPrefix("https") ? http.certificate : nil,
-                                  certThresholds: certThresholds, detected: detected).report(name: Self.pluginName)
+                                  certThresholds: certThresholds, now: context.clock.now(), detected: detected).report(name: Self.pluginName)
     }
 }

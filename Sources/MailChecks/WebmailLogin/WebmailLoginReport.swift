@@ -10,6 +10,8 @@ struct WebmailLoginReport {
     let timing: PhaseThresholds
     let certificate: CertificateFacts?
     let certThresholds: Thresholds
+    /// The run's wall clock, for the certificate's days left.
+    let now: Double
     let detected: String?
 
     func report(name: String) -> CheckReport {
@@ -17,20 +19,20 @@ struct WebmailLoginReport {
             .measure("time", total, unit: .seconds, thresholds: timing.total, min: 0,
                      message: "\(visit.product) at \(HTTPURL.endpoint(url)) answered in \(NumberFormat.seconds(total))"),
         ]
-        results += visit.phases.map { timing.result($0.name, seconds: $0.seconds) }
+        results += visit.phases.map(timing.result)
         let suffixes = IMAPLoginReport.labelSuffixes(visit.folders.map(\.name))
         for (folder, suffix) in zip(visit.folders, suffixes) {
-            results.append(timing.result("folder", seconds: folder.seconds, label: "time_folder_\(suffix)", name: "folder \(folder.name)"))
+            results.append(timing.result(WebmailPhase.folder, seconds: folder.seconds, label: "time_folder_\(suffix)", name: "folder \(folder.name)"))
         }
         if let certificate {
-            results.append(certificate.result(thresholds: certThresholds))
+            results.append(certificate.result(thresholds: certThresholds, now: now))
         } else if url.lowercased().hasPrefix("https"), !certThresholds.isEmpty {
             results.append(CheckResult(.unknown, "certificate expiry could not be read"))
         }
         var summary = "\(user) logged in to \(visit.product) in \(NumberFormat.seconds(total))"
         if !visit.folders.isEmpty { summary += ", \(visit.folders.count) folder\(visit.folders.count == 1 ? "" : "s")" }
         if visit.loggedOut { summary += ", logged out" }
-        if let certificate { summary += ", cert \(NumberFormat.decimal(certificate.daysLeft().rounded(.down), fractionDigits: 0)) days" }
+        if let certificate { summary += ", cert \(NumberFormat.decimal(certificate.daysLeft(now: now).rounded(.down), fractionDigits: 0)) days" }
         var details = ["product: \(visit.product) (detected: \(detected ?? "unknown"))"] + visit.details
         details += visit.phases.map { "\($0.name): \(NumberFormat.seconds($0.seconds))" }
         details += visit.folders.map { "folder \($0.name): \($0.messages.map { "\($0) messages, " } ?? "")listed in \(NumberFormat.seconds($0.seconds))" }

@@ -28,7 +28,7 @@ public final class IMAPSession {
     /// naming the step after which a connection was closed.
     var lastCompleted: String?
     /// resolve, connect, tls, banner, capability, login: each phase's own seconds.
-    public private(set) var connectPhases: [(name: String, seconds: Double)] = []
+    public private(set) var connectPhases: [PhaseTime<IMAPPhase>] = []
     /// The greeting line (`* OK [CAPABILITY ...] Dovecot ready.`).
     public private(set) var greeting = ""
     /// The latest capability list the server sent (after login when it sent one then).

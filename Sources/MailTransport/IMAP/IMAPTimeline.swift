@@ -1,16 +1,18 @@
+import CheckKit
+
 /// Reads phase times and tagged completions from the transcript of one IMAP transfer.
 /// Every time comes from that transfer's own clock, so phases never mix two clocks.
 struct IMAPTimeline: ConnectionTranscript {
     let events: ArraySlice<Transcript.Event>
 
     /// Phases of connecting and logging in: resolve, connect, tls, banner, capability, login.
-    func connectPhases(resolved: Double?, implicitTLS: Bool) -> [(name: String, seconds: Double)] {
-        var out = openingPhases(resolved: resolved, implicitTLS: implicitTLS)
+    func connectPhases(resolved: Double?, implicitTLS: Bool) -> [PhaseTime<IMAPPhase>] {
+        var out: [PhaseTime<IMAPPhase>] = openingPhases(resolved: resolved, implicitTLS: implicitTLS)
         let capability = exchanges(verb: "CAPABILITY").reduce(0, +)
-        if capability > 0 { out.append(("capability", capability)) }
-        if !implicitTLS, let upgrade = upgradeSeconds(sent: sentCommand(verb: "STARTTLS")) { out.append(("tls", upgrade)) }
+        if capability > 0 { out.append(PhaseTime(.capability, capability)) }
+        if !implicitTLS, let upgrade = upgradeSeconds(sent: sentCommand(verb: "STARTTLS")) { out.append(PhaseTime(.tls, upgrade)) }
         let login = exchanges(verb: "AUTHENTICATE") + exchanges(verb: "LOGIN")
-        if !login.isEmpty { out.append(("login", login.reduce(0, +))) }
+        if !login.isEmpty { out.append(PhaseTime(.login, login.reduce(0, +))) }
         return out
     }
 

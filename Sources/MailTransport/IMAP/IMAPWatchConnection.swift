@@ -23,7 +23,7 @@ public final class IMAPWatchConnection {
     var tags = 0
     var open = false
     /// resolve, connect, tls, banner, capability, login: each phase's own seconds.
-    public internal(set) var connectPhases: [(name: String, seconds: Double)] = []
+    public internal(set) var connectPhases: [PhaseTime<IMAPPhase>] = []
     /// The greeting line (`* OK [CAPABILITY ...] Dovecot ready.`).
     public private(set) var greeting = ""
     /// Capabilities after login, upper-cased.
@@ -85,7 +85,7 @@ public final class IMAPWatchConnection {
             }
             throw CheckError(.critical, "IMAP: login failed for \(login.user): \(reply.text)", cause: .init(.loginRefused, reply.text))
         }
-        connectPhases.append(("login", reply.seconds))
+        connectPhases.append(PhaseTime(.login, reply.seconds))
         // Dovecot sends the new list untagged before the OK, others in the OK's response code.
         if let words = (reply.untagged.map(\.text) + [reply.text]).lazy.compactMap(IMAPParse.capabilities).last {
             capabilities = Set(words)

@@ -27,7 +27,7 @@ extension IMAPWatchConnection {
                 guard words.count > 1, words[1].uppercased() == "OK" else {
                     throw CheckError(.critical, "IMAP: login failed for \(login.user): \(text)", cause: .init(.loginRefused, text))
                 }
-                connectPhases.append(("login", line.receivedAt - started))
+                connectPhases.append(PhaseTime(.login, line.receivedAt - started))
                 if let words = (untagged + [text]).lazy.compactMap(IMAPParse.capabilities).last { capabilities = Set(words) }
                 return
             }

@@ -18,7 +18,7 @@ public final class POP3Maildrop {
     let deadline: Deadline
     let log: RunContext?
     /// resolve, connect, tls, banner, capa of the first transfer, and login.
-    public private(set) var connectPhases: [(name: String, seconds: Double)] = []
+    public private(set) var connectPhases: [PhaseTime<POP3Phase>] = []
     /// Negotiated TLS protocol and cipher, when TLS was used.
     public private(set) var tlsSession: String?
     /// Seconds of the whole session so far.
@@ -76,7 +76,7 @@ public final class POP3Maildrop {
                 throw CheckError(.critical, "POP3: login failed for \(login.user): \(reason)", cause: .init(.loginRefused, reason))
             }
         }
-        if loginSeconds > 0 { connectPhases.append(("login", loginSeconds)) }
+        if loginSeconds > 0 { connectPhases.append(PhaseTime(.login, loginSeconds)) }
         opened = true
     }
 

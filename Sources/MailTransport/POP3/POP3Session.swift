@@ -5,7 +5,7 @@ import CheckKit
 /// What one POP3 session showed: per-phase times, the maildrop, the server certificate.
 public struct POP3Conversation: Sendable {
     /// Seconds per phase: resolve, connect, tls, banner, capa, login, stat, quit; only phases that happened.
-    public let phases: [(name: String, seconds: Double)]
+    public let phases: [PhaseTime<POP3Phase>]
     /// Total seconds, QUIT included.
     public let total: Double
     /// The server's first line.
@@ -56,7 +56,7 @@ public enum POP3Session {
             steps = [("USER \(login.user)", "USER"), ("PASS \(login.password)", "PASS")] + steps
         }
         let started = Deadline.now()
-        var phases: [(name: String, seconds: Double)] = []
+        var phases: [PhaseTime<POP3Phase>] = []
         var loginSeconds = 0.0
         var first: POP3Timeline? = nil
         var statReply = ""
@@ -88,9 +88,9 @@ public enum POP3Session {
             }
             loginSeconds += (timeline.exchanges(verb: "AUTH") + timeline.exchanges(verb: "USER") + timeline.exchanges(verb: "PASS")).reduce(0, +)
             if last {
-                if loginSeconds > 0 { phases.append(("login", loginSeconds)) }
-                if let stat = timeline.exchanges(verb: "STAT").first { phases.append(("stat", stat)) }
-                if let quit = timeline.exchanges(verb: "QUIT").first { phases.append(("quit", quit)) }
+                if loginSeconds > 0 { phases.append(PhaseTime(.login, loginSeconds)) }
+                if let stat = timeline.exchanges(verb: "STAT").first { phases.append(PhaseTime(.stat, stat)) }
+                if let quit = timeline.exchanges(verb: "QUIT").first { phases.append(PhaseTime(.quit, quit)) }
                 statReply = timeline.reply(toVerb: "STAT")?.line ?? ""
             }
         }

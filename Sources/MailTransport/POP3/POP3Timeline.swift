@@ -1,15 +1,17 @@
+import CheckKit
+
 /// Reads phase times and replies from the transcript of one POP3 transfer. Every time comes
 /// from that transfer's own clock, so phases never mix two clocks.
 struct POP3Timeline: ConnectionTranscript {
     let events: ArraySlice<Transcript.Event>
 
     /// Phases of connecting: resolve, connect, tls, banner, capa; and login when AUTH ran here.
-    func connectPhases(resolved: Double?, implicitTLS: Bool) -> [(name: String, seconds: Double)] {
-        var out = openingPhases(resolved: resolved, implicitTLS: implicitTLS)
+    func connectPhases(resolved: Double?, implicitTLS: Bool) -> [PhaseTime<POP3Phase>] {
+        var out: [PhaseTime<POP3Phase>] = openingPhases(resolved: resolved, implicitTLS: implicitTLS)
         let capa = exchanges(verb: "CAPA").reduce(0, +)
-        if capa > 0 { out.append(("capa", capa)) }
+        if capa > 0 { out.append(PhaseTime(.capa, capa)) }
         let stls = events.first(where: { $0.direction == .sent && Self.verb($0.line) == "STLS" })
-        if !implicitTLS, let upgrade = upgradeSeconds(sent: stls) { out.append(("tls", upgrade)) }
+        if !implicitTLS, let upgrade = upgradeSeconds(sent: stls) { out.append(PhaseTime(.tls, upgrade)) }
         return out
     }
 

@@ -5,7 +5,7 @@ import CheckKit
 /// last EHLO, and the server certificate.
 public struct SMTPConversation: Sendable {
     /// Seconds per phase: resolve, connect, tls, banner, ehlo, auth, quit; only phases that happened.
-    public let phases: [(name: String, seconds: Double)]
+    public let phases: [PhaseTime<SMTPPhase>]
     /// Total seconds, QUIT included.
     public let total: Double
     /// The server's first line.

@@ -6,7 +6,7 @@ import CheckKit
 public struct SMTPSubmission: Sendable {
     /// resolve, connect, tls, banner, ehlo, auth, then `transaction` (MAIL FROM to the final
     /// reply after the message): each phase's own seconds, only phases that happened.
-    public let phases: [(name: String, seconds: Double)]
+    public let phases: [PhaseTime<SMTPPhase>]
     /// Monotonic time (`Deadline.now()`) the final reply after the message arrived.
     public let acceptedAt: Double
     /// Seconds from the start of the transfer to that reply.
@@ -87,7 +87,7 @@ public final class SMTPSubmitter {
         }
         var phases = timeline.phases()
         if let mail = events.first(where: { $0.direction == .sent && $0.line.uppercased().hasPrefix("MAIL FROM") }) {
-            phases.append(("transaction", max(0, accepted.time - mail.time)))
+            phases.append(PhaseTime(.transaction, max(0, accepted.time - mail.time)))
         }
         if let login, let problem = SMTPAuthProof.problem(timeline, mechanism: login.mechanism, endpoint: connection.endpoint) {
             close()

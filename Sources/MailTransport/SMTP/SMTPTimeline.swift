@@ -1,3 +1,5 @@
+import CheckKit
+
 /// Reads phase times, the banner and EHLO keywords from an SMTP transcript.
 /// Every time comes from the transcript's own clock, so phases never mix two clocks.
 struct SMTPTimeline: ConnectionTranscript {
@@ -55,16 +57,16 @@ struct SMTPTimeline: ConnectionTranscript {
     }
 
     /// Each phase's own duration (not cumulative), in protocol order.
-    func phases() -> [(name: String, seconds: Double)] {
-        var out = openingPhases(resolved: resolved, implicitTLS: implicitTLS)
+    func phases() -> [PhaseTime<SMTPPhase>] {
+        var out: [PhaseTime<SMTPPhase>] = openingPhases(resolved: resolved, implicitTLS: implicitTLS)
         let ehlo = exchanges(startingWith: "EHLO")
-        if !ehlo.isEmpty { out.append(("ehlo", ehlo.reduce(0, +))) }
+        if !ehlo.isEmpty { out.append(PhaseTime(.ehlo, ehlo.reduce(0, +))) }
         let startTLS = events.first(where: { $0.direction == .sent && $0.line.uppercased() == "STARTTLS" })
-        if !implicitTLS, let upgrade = upgradeSeconds(sent: startTLS) { out.append(("tls", upgrade)) }
+        if !implicitTLS, let upgrade = upgradeSeconds(sent: startTLS) { out.append(PhaseTime(.tls, upgrade)) }
         let auth = exchanges(startingWith: "AUTH")
-        if !auth.isEmpty { out.append(("auth", auth.reduce(0, +))) }
+        if !auth.isEmpty { out.append(PhaseTime(.auth, auth.reduce(0, +))) }
         // Exim answers QUIT after about 200 ms: without this phase the phases would not add up to the total.
-        if let quit = exchanges(startingWith: "QUIT").last { out.append(("quit", quit)) }
+        if let quit = exchanges(startingWith: "QUIT").last { out.append(PhaseTime(.quit, quit)) }
         return out
     }
 

@@ -12,8 +12,8 @@ public struct CertificateFacts: Sendable {
     /// Expiry as seconds since the epoch.
     public let expiresAt: Double
 
-    /// Days until expiry (negative once expired).
-    public func daysLeft(now: Double = CertificateFacts.wallClock()) -> Double {
+    /// Days until expiry (negative once expired), at `now` (the run's clock, seconds since the epoch).
+    public func daysLeft(now: Double) -> Double {
         (expiresAt - now) / 86400
     }
 
@@ -60,16 +60,9 @@ public struct CertificateFacts: Sendable {
         return true
     }
 
-    /// Seconds since the epoch, from the real-time clock.
-    public static func wallClock() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
-
     /// The `cert_days` result: days left against the `--cert-warning/--cert-critical` thresholds.
-    public func result(thresholds: Thresholds) -> CheckResult {
-        let days = daysLeft()
+    public func result(thresholds: Thresholds, now: Double) -> CheckResult {
+        let days = daysLeft(now: now)
         let whole = NumberFormat.decimal(days.rounded(.down), fractionDigits: 0)
         let message = days < 0 ? "certificate expired \(NumberFormat.decimal(-days, fractionDigits: 0)) days ago"
                                : "certificate expires in \(whole) days"

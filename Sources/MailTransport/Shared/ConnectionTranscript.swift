@@ -1,3 +1,5 @@
+import CheckKit
+
 /// What every mail protocol's timeline shares: when the TCP connection stood, when a TLS
 /// handshake finished, the server's greeting, and the opening phases timed from them. Every
 /// time comes from one transfer's own clock, so phases never mix two clocks.
@@ -21,15 +23,15 @@ extension ConnectionTranscript {
     var greeting: Transcript.Event? { events.first(where: { $0.direction == .received }) }
 
     /// resolve, connect, tls (implicit TLS only) and banner, each its own duration.
-    func openingPhases(resolved: Double?, implicitTLS: Bool) -> [(name: String, seconds: Double)] {
-        var out: [(name: String, seconds: Double)] = []
-        if let resolved { out.append(("resolve", resolved)) }
-        if let connected { out.append(("connect", max(0, connected - (resolved ?? 0)))) }
+    func openingPhases<Phase: ConnectionPhase>(resolved: Double?, implicitTLS: Bool) -> [PhaseTime<Phase>] {
+        var out: [PhaseTime<Phase>] = []
+        if let resolved { out.append(PhaseTime(.resolve, resolved)) }
+        if let connected { out.append(PhaseTime(.connect, max(0, connected - (resolved ?? 0)))) }
         let tlsDone = tlsEvent?.time
-        if implicitTLS, let tlsDone, let connected { out.append(("tls", max(0, tlsDone - connected))) }
+        if implicitTLS, let tlsDone, let connected { out.append(PhaseTime(.tls, max(0, tlsDone - connected))) }
         if let greeting {
             let streamStart = (implicitTLS ? tlsDone : nil) ?? connected ?? 0
-            out.append(("banner", max(0, greeting.time - streamStart)))
+            out.append(PhaseTime(.banner, max(0, greeting.time - streamStart)))
         }
         return out
     }

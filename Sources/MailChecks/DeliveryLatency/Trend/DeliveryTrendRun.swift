@@ -28,7 +28,7 @@ extension DeliveryLatencyCheck {
 
     /// Appends one sample under the store's lock and evaluates the window.
     func recordTrend(_ latency: Double?, directory: String, context: RunContext) throws(CheckError) -> ([CheckResult], [String]) {
-        let now = trend.fixedNow ?? CertificateFacts.wallClock()
+        let now = context.clock.now()
         let store = StateStore(directory: directory)
         let window = trend.window
         return try store.update("delivery-trend-" + checkName, format: LatencyHistory.header, deadline: context.deadline) { (record: inout StateRecord) throws(CheckError) in

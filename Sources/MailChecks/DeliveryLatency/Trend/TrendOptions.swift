@@ -20,8 +20,6 @@ struct TrendOptions: Sendable {
     let p95: Thresholds
     let failures: Thresholds
     let minSamples: Int
-    /// MAILCHECK_NOW, for tests that build a history over days in seconds.
-    let fixedNow: Double?
 
     init(_ options: ParsedOptions) throws(UsageError) {
         window = try options.string("trend-window").map { (t) throws(UsageError) in try GrowthUnits.duration(t, option: "--trend-window") } ?? 7 * GrowthUnits.day
@@ -32,13 +30,5 @@ struct TrendOptions: Sendable {
         let asked = ["state-dir", "trend-window", "p95-warning", "p95-critical", "failures-warning", "failures-critical", "min-samples"].contains(where: options.has)
         let fromEnvironment = !(FileIO.environment(StateStore.environmentVariable) ?? "").isEmpty
         directory = asked || fromEnvironment ? StateStore.directory(option: options.string("state-dir")) : nil
-        if let text = FileIO.environment(DiskGrowthCheck.clockVariable) {
-            guard let now = GrowthUnits.plainNumber(Substring(text)), now >= 0 else {
-                throw UsageError("invalid value '\(text)' in environment variable \(DiskGrowthCheck.clockVariable): expected seconds since the epoch")
-            }
-            fixedNow = now
-        } else {
-            fixedNow = nil
-        }
     }
 }
