@@ -15,7 +15,7 @@ MANDIR     ?= $(PREFIX)/share/man
 LIBEXECDIR ?= $(PLUGINDIR)
 DESTDIR    ?=
 # The slim libcurl is the default: loading Debian's libcurl.so.4 and its thirty-odd libraries
-# cost a network check more than the whole run of the C check_smtp (issue 14).
+# cost a network check more than the whole run of monitoring-plugins' C SMTP plugin (issue 14).
 SLIM_LIBCURL ?= yes
 SWIFT      ?= swift
 BUILD_FLAGS = -c release --static-swift-stdlib -Xlinker -s
@@ -37,8 +37,8 @@ install: build
 	if [ "$(SLIM_LIBCURL)" = yes ]; then \
 	    install -m 644 "$$(scripts/build-slim-libcurl.sh .build-slim-curl)" $(DESTDIR)$(PLUGINDIR)/libmailcheck-curl.so; \
 	else rm -f $(DESTDIR)$(PLUGINDIR)/libmailcheck-curl.so; fi
-	@# Never replace another package's plugin of the same name (monitoring-plugins ships a
-	@# check_smtp): only our own symlinks are overwritten, unless FORCE=yes.
+	@# Never replace another package's plugin of the same name (monitoring-plugins ships its
+	@# own there): only our own symlinks are overwritten, unless FORCE=yes.
 	@for c in $(CHECKS); do t=$(DESTDIR)$(PLUGINDIR)/$$c; \
 	    if [ -e "$$t" ] && [ "$$(readlink "$$t")" != mailcheck ] && [ "$(FORCE)" != yes ]; then \
 	        echo "make install: $$t exists and is not ours (another package's plugin?);" \

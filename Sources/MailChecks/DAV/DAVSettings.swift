@@ -16,16 +16,7 @@ struct DAVSettings {
             OptionSpec("check-name", value: "NAME", help: "Name in the probe's UID (letters, digits, . _ -; default \(collectionOption == "calendar" ? "caldav" : "carddav")); give each --write check on the same \(noun) its own."),
             OptionSpec("stale-after", value: "SECONDS", help: "With --write: delete this check name's probes older than SECONDS left by runs that died (default 3600; longer than -t)."),
             OptionSpec("max-body", value: "BYTES", help: "Largest response body read (default 16777216)."),
-            OptionSpec("ipv4", short: "4", help: "Connect over IPv4 only."),
-            OptionSpec("ipv6", short: "6", help: "Connect over IPv6 only."),
-            OptionSpec("cacert", value: "FILE", help: "Verify the server certificate against the CA certificates in FILE."),
-            OptionSpec("capath", value: "DIR", help: "Verify against the CA certificates in DIR (hashed names)."),
-            OptionSpec("insecure", help: "Do not verify the server certificate (it is verified by default)."),
-            OptionSpec("client-cert", value: "FILE", help: "Client certificate (PEM) to present."),
-            OptionSpec("client-key", value: "FILE", help: "Private key (PEM) of the client certificate."),
-            OptionSpec("cert-warning", value: "DAYS", help: "WARNING when the server certificate expires in fewer than DAYS days."),
-            OptionSpec("cert-critical", value: "DAYS", help: "CRITICAL when the server certificate expires in fewer than DAYS days."),
-        ] + extra + PhaseThresholds.phaseSpecs(DAVPhase.allCases) + Credentials.specs(userHelp: "Log in as USER (required).")
+        ] + ConnectionOptions.addressFamilySpecs + ConnectionOptions.certificateSpecs + ConnectionOptions.expirySpecs + extra + PhaseThresholds.phaseSpecs(DAVPhase.allCases) + Credentials.specs(userHelp: "Log in as USER (required).")
     }
 
     let url: String
@@ -50,10 +41,7 @@ struct DAVSettings {
         }
         // A server URL without a path is its root.
         url = HTTPURL.resolve(".", against: given.hasSuffix("/") || given.dropFirst(lower.hasPrefix("https") ? 8 : 7).contains("/") ? given : given + "/")
-        if options.flag("ipv4") && options.flag("ipv6") { throw UsageError("give either -4 or -6, not both") }
-        tls = HTTPTLSOptions(caFile: options.string("cacert"), caPath: options.string("capath"), insecure: options.flag("insecure"),
-                             clientCert: options.string("client-cert"), clientKey: options.string("client-key"),
-                             ipVersion: options.flag("ipv4") ? 4 : (options.flag("ipv6") ? 6 : nil))
+        tls = try HTTPTLSOptions(options)
         names = options.strings(collectionOption)
         required = options.strings("require-collection")
         items = try options.thresholds(warning: "items-warning", critical: "items-critical")
@@ -70,10 +58,6 @@ struct DAVSettings {
         timing = try PhaseThresholds(options, phases: DAVPhase.allCases)
         credentials = try Credentials(options)
         guard credentials.isSet else { throw UsageError("missing -U/--username") }
-        let warn = try options.double("cert-warning", in: 0...100000)
-        let crit = try options.double("cert-critical", in: 0...100000)
-        certThresholds = Thresholds(
-            warning: warn.map { ThresholdRange(start: $0, end: .infinity, text: NumberFormat.decimal($0) + ":") },
-            critical: crit.map { ThresholdRange(start: $0, end: .infinity, text: NumberFormat.decimal($0) + ":") })
+        certThresholds = try ConnectionOptions.expiryThresholds(options)
     }
 }

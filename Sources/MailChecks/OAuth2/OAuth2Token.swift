@@ -29,7 +29,7 @@ public struct OAuth2Token {
             return try cache.update(deadline: context.deadline) { (entry: inout OAuth2TokenCache.Entry) throws(CheckError) in
                 let now = context.clock.now()
                 if !refetch, let token = entry.accessToken, entry.expires - OAuth2TokenCache.margin > now {
-                    context.log(2, "oauth2: cached access token valid for \(Int(entry.expires - now)) s more")
+                    context.log(2, "oauth2: cached access token valid for \(NumberFormat.decimal(entry.expires - now, fractionDigits: 0)) s more")
                     return (token, true)
                 }
                 var form = [("grant_type", fileRefresh == nil ? "client_credentials" : "refresh_token")]

@@ -33,7 +33,7 @@ struct OAuth2TokenCache {
                 guard parts.count == 2 else { return nil }
                 switch parts[0] {
                 case "access": accessToken = parts[1]
-                case "expires": expires = Double(parts[1]) ?? 0
+                case "expires": expires = GrowthUnits.plainNumber(Substring(parts[1])) ?? 0  // "inf", "nan": expired
                 case "refresh": refreshToken = parts[1]
                 case "origin": refreshOrigin = parts[1]
                 default: return nil

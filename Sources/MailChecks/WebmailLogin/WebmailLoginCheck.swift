@@ -18,8 +18,7 @@ public struct WebmailLoginCheck: MonitoringCheck {
             OptionSpec("hostname", short: "H", value: "HOST", help: "Connect to HOST (builds the URL when -u is not given)."),
             OptionSpec("port", short: "p", value: "PORT", help: "Port (default 80, 443 with --tls; with -u, the URL's)."),
             OptionSpec("tls", help: "With -H: use https."),
-            OptionSpec("ipv4", short: "4", help: "Connect over IPv4 only."),
-            OptionSpec("ipv6", short: "6", help: "Connect over IPv6 only."),
+        ] + ConnectionOptions.addressFamilySpecs + [
             OptionSpec("webmail", value: "roundcube|sogo|form", help: "The product (default: detected from the login page)."),
             OptionSpec("folder", value: "NAME", help: "Open folder NAME (repeatable; default INBOX and one more that exists)."),
             OptionSpec("form-user-field", value: "NAME", help: "--webmail form: the user name field (default: the form's text input)."),
@@ -28,14 +27,7 @@ public struct WebmailLoginCheck: MonitoringCheck {
             OptionSpec("success-text", value: "TEXT", help: "--webmail form: the page after login must contain TEXT."),
             OptionSpec("failure-text", value: "TEXT", help: "--webmail form: TEXT in the page after login means the login failed."),
             OptionSpec("max-body", value: "BYTES", help: "Largest response body accepted (default 4194304)."),
-            OptionSpec("cacert", value: "FILE", help: "Verify the server certificate against the CA certificates in FILE."),
-            OptionSpec("capath", value: "DIR", help: "Verify against the CA certificates in DIR (hashed names)."),
-            OptionSpec("insecure", help: "Do not verify the server certificate (it is verified by default)."),
-            OptionSpec("client-cert", value: "FILE", help: "Client certificate (PEM) to present."),
-            OptionSpec("client-key", value: "FILE", help: "Private key (PEM) of the client certificate."),
-            OptionSpec("cert-warning", value: "DAYS", help: "WARNING when the server certificate expires in fewer than DAYS days."),
-            OptionSpec("cert-critical", value: "DAYS", help: "CRITICAL when the server certificate expires in fewer than DAYS days."),
-        ] + PhaseThresholds.phaseSpecs(WebmailPhase.allCases) + Credentials.specs(userHelp: "Log in as USER (required).")
+        ] + ConnectionOptions.certificateSpecs + ConnectionOptions.expirySpecs + PhaseThresholds.phaseSpecs(WebmailPhase.allCases) + Credentials.specs(userHelp: "Log in as USER (required).")
     }
 
     let url: String
@@ -63,21 +55,14 @@ public struct WebmailLoginCheck: MonitoringCheck {
         } else {
             throw UsageError("missing -u/--url (or -H/--hostname)")
         }
-        if options.flag("ipv4") && options.flag("ipv6") { throw UsageError("give either -4 or -6, not both") }
-        tls = HTTPTLSOptions(caFile: options.string("cacert"), caPath: options.string("capath"), insecure: options.flag("insecure"),
-                             clientCert: options.string("client-cert"), clientKey: options.string("client-key"),
-                             connectHost: options.string("url") != nil ? host : nil, connectPort: options.string("url") != nil && options.has("port") ? port : nil,
-                             ipVersion: options.flag("ipv4") ? 4 : (options.flag("ipv6") ? 6 : nil))
+        tls = try HTTPTLSOptions(options, connectHost: options.string("url") != nil ? host : nil,
+                                 connectPort: options.string("url") != nil && options.has("port") ? port : nil)
         product = options.has("webmail") ? try options.choice("webmail", ["roundcube", "sogo", "form"], default: "roundcube") : nil
         folders = options.strings("folder")
         timing = try PhaseThresholds(options, phases: WebmailPhase.allCases)
         credentials = try Credentials(options)
         guard credentials.isSet else { throw UsageError("missing -U/--username (check_webmail_login logs in)") }
-        let warn = try options.double("cert-warning", in: 0...100000)
-        let crit = try options.double("cert-critical", in: 0...100000)
-        certThresholds = Thresholds(
-            warning: warn.map { ThresholdRange(start: $0, end: .infinity, text: NumberFormat.decimal($0) + ":") },
-            critical: crit.map { ThresholdRange(start: $0, end: .infinity, text: NumberFormat.decimal($0) + ":") })
+        certThresholds = try ConnectionOptions.expiryThresholds(options)
         bodyLimit = try options.int("max-body", default: 4 << 20, in: 1024...(256 << 20))
         var extras: [(String, String)] = []
         for item in options.strings("form-extra") {

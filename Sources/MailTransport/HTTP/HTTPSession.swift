@@ -26,6 +26,16 @@ public struct HTTPTLSOptions: Sendable {
         self.connectHost = connectHost; self.connectPort = connectPort; self.ipVersion = ipVersion
     }
 
+    /// The verification, client certificate and address family options an HTTP check shares
+    /// with the mail checks (ConnectionOptions' specs), read once; `connect*` as above.
+    public init(_ options: ParsedOptions, connectHost: String? = nil, connectPort: Int? = nil) throws(UsageError) {
+        let clientKey = options.string("client-key")
+        if clientKey != nil && options.string("client-cert") == nil { throw UsageError("--client-key needs --client-cert") }
+        self.init(caFile: options.string("cacert"), caPath: options.string("capath"), insecure: options.flag("insecure"),
+                  clientCert: options.string("client-cert"), clientKey: clientKey,
+                  connectHost: connectHost, connectPort: connectPort, ipVersion: try ConnectionOptions.ipVersion(options))
+    }
+
     /// The TLS settings of a check's `ConnectionOptions` (host and port are the URL's business).
     public init(_ c: ConnectionOptions) {
         self.init(caFile: c.caFile, caPath: c.caPath, insecure: c.insecure, clientCert: c.clientCert,

@@ -17,19 +17,48 @@ public struct ConnectionOptions: Sendable {
         [
             OptionSpec("hostname", short: "H", value: "HOST", help: "Host name or address to connect to."),
             OptionSpec("port", short: "p", value: "PORT", help: "Port (default \(defaultPort), or \(implicitPort) with --tls)."),
-            OptionSpec("ipv4", short: "4", help: "Connect over IPv4 only."),
-            OptionSpec("ipv6", short: "6", help: "Connect over IPv6 only."),
+        ] + addressFamilySpecs + [
             OptionSpec("tls", help: "Implicit TLS: TLS from the first byte."),
             OptionSpec("starttls", help: "Require STARTTLS; fail if the server does not offer it."),
-            OptionSpec("cacert", value: "FILE", help: "Verify the server certificate against the CA certificates in FILE."),
-            OptionSpec("capath", value: "DIR", help: "Verify against the CA certificates in DIR (hashed names)."),
-            OptionSpec("insecure", help: "Do not verify the server certificate (it is verified by default)."),
-            OptionSpec("client-cert", value: "FILE", help: "Client certificate (PEM) to present."),
-            OptionSpec("client-key", value: "FILE", help: "Private key (PEM) of the client certificate."),
+        ] + certificateSpecs + [
             OptionSpec("sni", value: "NAME", help: "Server name to send in TLS SNI and to verify, when it differs from -H."),
-            OptionSpec("cert-warning", value: "DAYS", help: "WARNING when the server certificate expires in fewer than DAYS days."),
-            OptionSpec("cert-critical", value: "DAYS", help: "CRITICAL when the server certificate expires in fewer than DAYS days."),
-        ]
+        ] + expirySpecs
+    }
+
+    /// -4/-6, which every network check has (the mail checks and the HTTP ones).
+    public static var addressFamilySpecs: [OptionSpec] {
+        [OptionSpec("ipv4", short: "4", help: "Connect over IPv4 only."),
+         OptionSpec("ipv6", short: "6", help: "Connect over IPv6 only.")]
+    }
+
+    /// How the server certificate is verified and which client certificate is shown.
+    public static var certificateSpecs: [OptionSpec] {
+        [OptionSpec("cacert", value: "FILE", help: "Verify the server certificate against the CA certificates in FILE."),
+         OptionSpec("capath", value: "DIR", help: "Verify against the CA certificates in DIR (hashed names)."),
+         OptionSpec("insecure", help: "Do not verify the server certificate (it is verified by default)."),
+         OptionSpec("client-cert", value: "FILE", help: "Client certificate (PEM) to present."),
+         OptionSpec("client-key", value: "FILE", help: "Private key (PEM) of the client certificate.")]
+    }
+
+    /// Days-left thresholds on the server certificate.
+    public static var expirySpecs: [OptionSpec] {
+        [OptionSpec("cert-warning", value: "DAYS", help: "WARNING when the server certificate expires in fewer than DAYS days."),
+         OptionSpec("cert-critical", value: "DAYS", help: "CRITICAL when the server certificate expires in fewer than DAYS days.")]
+    }
+
+    /// -4/-6 as 4, 6 or nil; both at once is a usage error.
+    public static func ipVersion(_ options: ParsedOptions) throws(UsageError) -> Int? {
+        if options.flag("ipv4") && options.flag("ipv6") { throw UsageError("give either -4 or -6, not both") }
+        return options.flag("ipv4") ? 4 : (options.flag("ipv6") ? 6 : nil)
+    }
+
+    /// --cert-warning/--cert-critical DAYS as ranges (`N:` alerts below N days), empty when not given.
+    public static func expiryThresholds(_ options: ParsedOptions) throws(UsageError) -> Thresholds {
+        let warn = try options.double("cert-warning", in: 0...100000)
+        let crit = try options.double("cert-critical", in: 0...100000)
+        return Thresholds(
+            warning: warn.map { ThresholdRange(start: $0, end: .infinity, text: NumberFormat.decimal($0) + ":") },
+            critical: crit.map { ThresholdRange(start: $0, end: .infinity, text: NumberFormat.decimal($0) + ":") })
     }
 
     /// The host name or address to connect to.
@@ -69,8 +98,7 @@ public struct ConnectionOptions: Sendable {
         }
         tls = options.flag("tls") ? .implicit : (options.flag("starttls") ? .startTLS : .plain)
         port = try options.int("port", default: tls == .implicit ? implicitPort : defaultPort, in: 1...65535)
-        if options.flag("ipv4") && options.flag("ipv6") { throw UsageError("give either -4 or -6, not both") }
-        ipVersion = options.flag("ipv4") ? 4 : (options.flag("ipv6") ? 6 : nil)
+        ipVersion = try Self.ipVersion(options)
         caFile = options.string("cacert")
         caPath = options.string("capath")
         insecure = options.flag("insecure")
@@ -78,12 +106,8 @@ public struct ConnectionOptions: Sendable {
         clientKey = options.string("client-key")
         if clientKey != nil && clientCert == nil { throw UsageError("--client-key needs --client-cert") }
         sni = options.string("sni")
-        let warn = try options.double("cert-warning", in: 0...100000)
-        let crit = try options.double("cert-critical", in: 0...100000)
-        certThresholds = Thresholds(
-            warning: warn.map { ThresholdRange(start: $0, end: .infinity, text: NumberFormat.decimal($0) + ":") },
-            critical: crit.map { ThresholdRange(start: $0, end: .infinity, text: NumberFormat.decimal($0) + ":") })
-        if (warn != nil || crit != nil) && tls == .plain {
+        certThresholds = try Self.expiryThresholds(options)
+        if !certThresholds.isEmpty && tls == .plain {
             throw UsageError("--cert-warning/--cert-critical need --tls or --starttls")
         }
     }

@@ -22,8 +22,10 @@ struct LatencyTrend: Equatable, Sendable {
         var byDay: [Int: [Double]] = [:]
         let newest = samples.last?.time ?? 0
         for s in samples {
-            guard let latency = s.latency else { continue }
-            byDay[Int(((newest - s.time) / GrowthUnits.day).rounded(.down)), default: []].append(latency)
+            // A day index from stored times: bounded before it becomes an Int (no trap on any file).
+            let day = ((newest - s.time) / GrowthUnits.day).rounded(.down)
+            guard let latency = s.latency, day.isFinite, day >= 0, day < 100_000 else { continue }
+            byDay[Int(day), default: []].append(latency)
         }
         let points = byDay.compactMap { day, values -> (Double, Double)? in
             guard values.count >= 3, let p = Self.percentile(values.sorted(), 0.95) else { return nil }
