@@ -55,9 +55,7 @@ struct POP3Timeline: ConnectionTranscript {
     /// What the server still owed when the transfer stopped, for a timeout message.
     func pending(implicitTLS: Bool) -> String {
         guard let last = events.last(where: { $0.direction != .info }) else {
-            if connected == nil { return "connecting" }
-            if implicitTLS && tlsEvent == nil { return "during the TLS handshake" }
-            return "waiting for the greeting"
+            return pendingBeforeGreeting(implicitTLS: implicitTLS)
         }
         if last.direction == .sent {
             let verb = Self.verb(last.line)

@@ -42,4 +42,11 @@ extension ConnectionTranscript {
         guard let sent, let done = tlsEvent?.time else { return nil }
         return max(0, done - sent.time)
     }
+
+    /// What the server still owed when nothing of the protocol had passed yet, for a timeout.
+    func pendingBeforeGreeting(implicitTLS: Bool) -> String {
+        if connected == nil { return "connecting" }
+        if implicitTLS && tlsEvent == nil { return "during the TLS handshake" }
+        return "waiting for the greeting"
+    }
 }
