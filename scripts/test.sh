@@ -18,4 +18,26 @@ swift build --build-tests
 ./scripts/check-release.sh
 # The Debian package from that release build, for DebianPackageTests (scripts/deb-check.sh).
 rm -rf .build/deb && ./scripts/build-deb.sh .build/deb >/dev/null
-swift test --skip-build
+
+# A hung test must not eat CI's whole time limit in silence: after MAILCHECK_TEST_LIMIT seconds
+# (default 25 minutes; the suite takes about 3) print every thread's stack of the test process
+# (with gdb, where installed) and stop it, so the log names the test that hung. stdbuf: line-
+# buffered output, so the log's tail is what ran last even when the run is killed.
+stdbuf -oL -eL swift test --skip-build &
+tests=$!
+(
+    trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+    sleep "${MAILCHECK_TEST_LIMIT:-1500}" & nap=$!
+    wait "$nap"
+    echo "test.sh: the tests still run after ${MAILCHECK_TEST_LIMIT:-1500} s; stacks of the test process:" >&2
+    for p in $(pgrep -P "$tests" -f xctest); do
+        { command -v gdb >/dev/null && gdb -p "$p" -batch -ex "thread apply all bt 30" >&2 2>&1; } || true
+        kill -9 "$p" 2>/dev/null || true
+    done
+) &
+watchdog=$!
+rc=0
+wait "$tests" || rc=$?
+kill "$watchdog" 2>/dev/null || true
+wait "$watchdog" 2>/dev/null || true
+exit "$rc"

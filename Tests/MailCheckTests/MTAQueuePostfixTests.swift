@@ -6,17 +6,11 @@ import Testing
 enum MTAQueueLab {
     @discardableResult
     static func script(_ name: String, _ arguments: [String]) -> (code: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [Plugin.root + "/scripts/stacks/" + name] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return (-1, "cannot run \(name)") }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        // posix_spawn + waitpid (Plugin.exec): Foundation's Process can hang in waitUntilExit.
+        guard let run = try? Plugin.exec("/bin/bash", [Plugin.root + "/scripts/stacks/" + name] + arguments, limit: 300) else {
+            return (-1, "cannot run \(name)")
+        }
+        return (run.code, run.stdout + run.stderr)
     }
 
     /// `mta-queue-postfix.sh VERB ARGS...`, recording a test issue when it fails.

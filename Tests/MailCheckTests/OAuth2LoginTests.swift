@@ -24,16 +24,8 @@ import Testing
         }
 
         static func curl(_ arguments: [String]) -> String {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-            process.arguments = ["--max-time", "5"] + arguments
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
-            guard (try? process.run()) != nil else { return "" }
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: data, as: UTF8.self)
+            // posix_spawn + waitpid (Plugin.exec): Foundation's Process can hang in waitUntilExit.
+            (try? Plugin.exec("/usr/bin/curl", ["--max-time", "5"] + arguments, limit: 30))?.stdout ?? ""
         }
 
         init(user: String, expiresIn: Int = 3600, rotate: Bool = false) throws {

@@ -32,6 +32,20 @@ import Testing
         }
     }
 
+    /// Foundation's Process can miss a child's exit in waitUntilExit while parallel tests spawn
+    /// (seen: the whole run hung until CI's time limit, the script long dead as a zombie), so
+    /// test code runs programs only through Plugin.exec (posix_spawn + waitpid, with a limit).
+    @Test func noTestRunsAProgramThroughFoundationProcess() throws {
+        let root = Plugin.root + "/Tests"
+        guard let files = FileManager.default.enumerator(atPath: root) else { return }
+        for case let file as String in files where file.hasSuffix(".swift") && !file.hasSuffix("TestSplitTests.swift") {
+            let code = Shipped.text("Tests/" + file).split(separator: "\n")
+                .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("//") }
+            #expect(!code.contains { $0.contains("Process()") || $0.contains("waitUntilExit") },
+                    "\(file) uses Foundation's Process: run programs with Plugin.exec")
+        }
+    }
+
     /// `struct NameTests` declarations of a file.
     static func suiteNames(_ text: String) -> [String] {
         text.split(separator: "\n").compactMap { line -> String? in

@@ -46,7 +46,9 @@ public enum SMTPSession {
         }
         return SMTPConversation(
             phases: timeline.phases(),
-            total: easy.seconds(CURLINFO_TOTAL_TIME_T) ?? deadline.elapsed,
+            // curl's timer starts a little after ours and can stop before QUIT's reply is read;
+            // the total never reports less than the conversation the phases were read from.
+            total: max(easy.seconds(CURLINFO_TOTAL_TIME_T) ?? deadline.elapsed, events.last?.time ?? 0),
             banner: timeline.banner,
             extensions: timeline.extensions,
             tlsSession: timeline.tlsSession,

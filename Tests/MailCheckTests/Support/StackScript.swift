@@ -16,18 +16,10 @@ enum StackScript {
     }
 
     /// Runs `script` (a path relative to the repository) with `arguments`; its stdout.
+    /// Through Plugin.exec (posix_spawn + waitpid), never Foundation's Process, whose
+    /// waitUntilExit can miss a child's exit under parallel tests and hang the whole run.
     @discardableResult
     static func run(_ script: String, _ arguments: [String]) -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [Plugin.root + "/" + script] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        process.standardInput = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return "" }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        (try? Plugin.exec("/bin/bash", [Plugin.root + "/" + script] + arguments, limit: 600))?.stdout ?? ""
     }
 }
