@@ -147,6 +147,28 @@ import Testing
         #expect(text.hasPrefix("DELIVERY_LATENCY UNKNOWN - \(message)\n"), "\(text)")
     }
 
+    /// The -t budget reaches the checks' option checks through the run context (no second parse of -t).
+    @Test("--stale-after is checked against -t as the runner parsed it", arguments: [
+        (["-H", "h", "-U", "b@x", "-t", "20", "--stale-after", "15"], "--stale-after (15 s) must be longer than -t (20 s)"),
+        (["-H", "h", "-U", "b@x", "-t", "20:warning", "--stale-after", "20"], "--stale-after (20 s) must be longer than -t (20 s)"),
+    ])
+    func staleAfterFitsTheDeadline(arguments: [String], message: String) {
+        let (status, text) = PluginRunner.execute(DeliveryLatencyCheck.self, arguments: arguments)
+        #expect(status == .unknown)
+        #expect(text.hasPrefix("DELIVERY_LATENCY UNKNOWN - \(message): "), "\(text)")
+    }
+
+    @Test("the DAV checks check --stale-after against -t from the run context", arguments: [
+        ("caldav", ["-u", "http://h/", "-U", "u", "--write", "-t", "40", "--stale-after", "35"]),
+        ("carddav", ["-u", "http://h/", "-U", "u", "--write", "-t", "40", "--stale-after", "35"]),
+    ])
+    func davStaleAfterFitsTheDeadline(check: String, arguments: [String]) {
+        let type: any MonitoringCheck.Type = check == "caldav" ? CalDAVCheck.self : CardDAVCheck.self
+        let (status, text) = PluginRunner.execute(type, arguments: arguments)
+        #expect(status == .unknown)
+        #expect(text.hasPrefix("\(type.pluginName) UNKNOWN - --stale-after (35 s) must be longer than -t (40 s): "), "\(text)")
+    }
+
     func usage<T>(_ body: () throws(UsageError) -> T) -> String? {
         do {
             _ = try body()

@@ -67,7 +67,7 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
     /// The Junk folder watched beside the probe's folder (IMAP only).
     let junk: JunkOptions
 
-    public init(options: ParsedOptions) throws(UsageError) {
+    public init(options: ParsedOptions, context: RunContext) throws(UsageError) {
         thresholds = try options.thresholds()
         submitThresholds = try options.thresholds(warning: "submit-warning", critical: "submit-critical")
         smtp = try ConnectionOptions(options, defaultPort: 25, implicitPort: 465, names: DeliveryOptions.smtp)
@@ -108,7 +108,7 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
             throw UsageError("invalid value '\(checkName)' for --check-name: 1-40 letters, digits, '.', '_' or '-'")
         }
         staleAfter = try options.double("stale-after", in: 0.001...10_000_000) ?? 3600
-        let timeout = try PluginRunner.parseTimeout(options.string("timeout"), check: Self.self).seconds
+        let timeout = context.deadline.seconds
         guard staleAfter > timeout else {
             throw UsageError("--stale-after (\(NumberFormat.decimal(staleAfter)) s) must be longer than -t (\(NumberFormat.decimal(timeout)) s): a shorter one could delete the probe of a run still waiting for it")
         }
