@@ -1,3 +1,28 @@
+/// The option names one login is read under: `-U`, `--password-file`, `--password-env` and
+/// `-P` for a check with one login, or a side's own names (`--smtp-user`, ...) in a check with two.
+public struct CredentialOptionNames: Sendable, Equatable {
+    /// The user name option (`username`).
+    public let user: String
+    /// The option naming the password file (`password-file`).
+    public let passwordFile: String
+    /// The option naming the password's environment variable (`password-env`).
+    public let passwordEnv: String
+    /// The option with the password itself, or nil for a login whose password never goes on a command line.
+    public let password: String?
+
+    /// Names for one login; long names without dashes.
+    public init(user: String, passwordFile: String, passwordEnv: String, password: String?) {
+        self.user = user
+        self.passwordFile = passwordFile
+        self.passwordEnv = passwordEnv
+        self.password = password
+    }
+
+    /// `-U/--username`, `--password-file`, `--password-env`, `-P/--password`: what `Credentials.specs` declares.
+    public static let standard = CredentialOptionNames(user: "username", passwordFile: "password-file",
+                                                       passwordEnv: "password-env", password: "password")
+}
+
 /// `-U` plus a password from a file, an environment variable or extra-opts, so that no
 /// password has to appear on a command line (`-P` exists for shells but is never needed).
 public struct Credentials: Sendable {
@@ -16,19 +41,28 @@ public struct Credentials: Sendable {
     let passwordText: String?
     let passwordFile: String?
     let passwordEnv: String?
+    /// The password file and environment options as the user typed them, for messages.
+    let passwordFileOption: String
+    let passwordEnvOption: String
 
-    /// Reads the credential options; at most one password source may be given.
-    public init(_ options: ParsedOptions) throws(UsageError) {
-        username = options.string("username")
-        passwordText = options.string("password")
-        passwordFile = options.string("password-file")
-        passwordEnv = options.string("password-env")
+    /// Reads the credential options under `names`; at most one password source may be given,
+    /// and every error names the options as they were declared.
+    public init(_ options: ParsedOptions, names: CredentialOptionNames = .standard) throws(UsageError) {
+        username = options.string(names.user)
+        passwordText = names.password.flatMap { options.string($0) }
+        passwordFile = options.string(names.passwordFile)
+        passwordEnv = options.string(names.passwordEnv)
+        passwordFileOption = options.displayName(names.passwordFile)
+        passwordEnvOption = options.displayName(names.passwordEnv)
         let sources = [passwordText, passwordFile, passwordEnv].compactMap { $0 }.count
         if sources > 1 {
-            throw UsageError("give only one of -P/--password, --password-file and --password-env")
+            if let text = names.password {
+                throw UsageError("give only one of \(options.displayName(text)), \(passwordFileOption) and \(passwordEnvOption)")
+            }
+            throw UsageError("give either \(passwordFileOption) or \(passwordEnvOption), not both")
         }
         if sources == 1 && username == nil {
-            throw UsageError("a password needs -U/--username")
+            throw UsageError("a password needs \(options.displayName(names.user))")
         }
     }
 
@@ -50,10 +84,10 @@ public struct Credentials: Sendable {
         }
         if let passwordEnv {
             guard let value = FileIO.environment(passwordEnv), !value.isEmpty else {
-                throw .unknown("environment variable \(passwordEnv) (from --password-env) is not set")
+                throw .unknown("environment variable \(passwordEnv) (from \(passwordEnvOption)) is not set")
             }
             return value
         }
-        throw .unknown("no password given for \(username ?? "the login") (use --password-file, --password-env or --extra-opts)")
+        throw .unknown("no password given for \(username ?? "the login") (use \(passwordFileOption), \(passwordEnvOption) or --extra-opts)")
     }
 }

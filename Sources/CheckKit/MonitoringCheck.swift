@@ -21,8 +21,9 @@ public protocol MonitoringCheck {
     /// `-t` when not given, in seconds.
     static var defaultTimeout: Double { get }
 
-    /// Validates options; bad ones throw a `UsageError` naming the option.
-    init(options: ParsedOptions) throws(UsageError)
+    /// Validates options; bad ones throw a `UsageError` naming the option. `context` is the
+    /// run's: its deadline is -t as the runner parsed it, for options that must fit in it.
+    init(options: ParsedOptions, context: RunContext) throws(UsageError)
 
     /// Runs the check; failures that end the run early throw a `CheckError`.
     func run(_ context: RunContext) throws(CheckError) -> CheckReport

@@ -47,13 +47,14 @@ public struct ParsedOptions: Sendable {
     /// True when the option was given at all.
     public func has(_ long: String) -> Bool { values[long] != nil || counts[long] != nil }
 
-    func name(_ long: String) -> String { specs[long]?.displayName ?? "--\(long)" }
+    /// The option as messages name it (`-p/--port`, `--smtp-port`), from its spec.
+    public func displayName(_ long: String) -> String { specs[long]?.displayName ?? "--\(long)" }
 
     /// An integer option within `bounds`, or `defaultValue` when absent.
     public func int(_ long: String, default defaultValue: Int, in bounds: ClosedRange<Int>) throws(UsageError) -> Int {
         guard let text = string(long) else { return defaultValue }
         guard let value = Int(text), bounds.contains(value) else {
-            throw UsageError("invalid value '\(text)' for \(name(long)): expected a whole number from \(bounds.lowerBound) to \(bounds.upperBound)")
+            throw UsageError("invalid value '\(text)' for \(displayName(long)): expected a whole number from \(bounds.lowerBound) to \(bounds.upperBound)")
         }
         return value
     }
@@ -62,7 +63,7 @@ public struct ParsedOptions: Sendable {
     public func double(_ long: String, in bounds: ClosedRange<Double>) throws(UsageError) -> Double? {
         guard let text = string(long) else { return nil }
         guard let value = try? ThresholdRange.number(Substring(text), in: text), bounds.contains(value) else {
-            throw UsageError("invalid value '\(text)' for \(name(long)): expected a number from \(NumberFormat.decimal(bounds.lowerBound)) to \(NumberFormat.decimal(bounds.upperBound))")
+            throw UsageError("invalid value '\(text)' for \(displayName(long)): expected a number from \(NumberFormat.decimal(bounds.lowerBound)) to \(NumberFormat.decimal(bounds.upperBound))")
         }
         return value
     }
@@ -70,7 +71,7 @@ public struct ParsedOptions: Sendable {
     /// A range option parsed strictly, or nil when absent.
     public func range(_ long: String) throws(UsageError) -> ThresholdRange? {
         guard let text = string(long) else { return nil }
-        return try Self.range(text, option: name(long))
+        return try Self.range(text, option: displayName(long))
     }
 
     /// Parses a range text for `option`, naming both in the error.
@@ -91,7 +92,7 @@ public struct ParsedOptions: Sendable {
     public func choice(_ long: String, _ choices: [String], default defaultValue: String) throws(UsageError) -> String {
         guard let text = string(long) else { return defaultValue }
         guard choices.contains(text) else {
-            throw UsageError("invalid value '\(text)' for \(name(long)): expected one of \(choices.joined(separator: ", "))")
+            throw UsageError("invalid value '\(text)' for \(displayName(long)): expected one of \(choices.joined(separator: ", "))")
         }
         return text
     }
@@ -101,13 +102,13 @@ public struct ParsedOptions: Sendable {
         var out: [String: ThresholdRange] = [:]
         for item in strings(long) {
             guard let eq = item.firstIndex(of: "=") else {
-                throw UsageError("invalid value '\(item)' for \(name(long)): expected NAME=RANGE")
+                throw UsageError("invalid value '\(item)' for \(displayName(long)): expected NAME=RANGE")
             }
             let key = String(item[..<eq]).lowercased()
             guard names.contains(key) else {
-                throw UsageError("unknown name '\(key)' in \(name(long)): expected one of \(names.joined(separator: ", "))")
+                throw UsageError("unknown name '\(key)' in \(displayName(long)): expected one of \(names.joined(separator: ", "))")
             }
-            out[key] = try Self.range(String(item[item.index(after: eq)...]), option: "\(name(long)) \(key)")
+            out[key] = try Self.range(String(item[item.index(after: eq)...]), option: "\(displayName(long)) \(key)")
         }
         return out
     }

@@ -49,19 +49,21 @@ public enum PluginRunner {
         }
         let specs = commonOptions + check.options
         let options: ParsedOptions
-        let timeout: (seconds: Double, status: Status)
         let format: String
         let instance: any MonitoringCheck
-        let clock: WallClock
+        let context: RunContext
         do {
             let expanded = try ExtraOpts.expand(arguments, programName: check.programName)
             options = try OptionParser.parse(expanded, specs: specs)
             if options.flag("help") { return (.unknown, help(check, specs: specs)) }
             if options.flag("version") { return (.unknown, "\(check.programName) (mailcheck) \(mailcheckVersion)\n") }
-            timeout = try parseTimeout(options.string("timeout"), check: check)
+            let timeout = try parseTimeout(options.string("timeout"), check: check)
             format = try options.choice("output-format", ["nagios", "json", "openmetrics"], default: "nagios")
-            clock = try WallClock.fromEnvironment()
-            instance = try check.init(options: options)
+            let clock = try WallClock.fromEnvironment()
+            // The budget starts before the check reads its options, which may have to fit in it.
+            let deadline = Deadline(seconds: timeout.seconds, expiryStatus: timeout.status)
+            context = RunContext(verbosity: options.count("verbose"), deadline: deadline, clock: clock)
+            instance = try check.init(options: options, context: context)
         } catch {
             // An option value is someone else's text: escaped like a server's words.
             // CR/LF in an option value are shown escaped (\x0D\x0A), not flattened: the value is wrong.
@@ -73,9 +75,7 @@ public enum PluginRunner {
             }
             return (.unknown, "\(name) UNKNOWN - \(message)\nUsage: \(check.programName) \(check.synopsis)\nTry '\(check.programName) --help' for more.\n")
         }
-        let deadline = Deadline(seconds: timeout.seconds, expiryStatus: timeout.status)
-        let context = RunContext(verbosity: options.count("verbose"), deadline: deadline, clock: clock)
-        Watchdog.arm(deadline, pluginName: name)
+        Watchdog.arm(context.deadline, pluginName: name)
         var report: CheckReport
         do {
             report = try instance.run(context)
@@ -107,7 +107,8 @@ public enum PluginRunner {
     }
 
     /// `SECONDS[:STATE]`: seconds above 0 (fractions allowed), STATE one of the four states.
-    public static func parseTimeout(_ text: String?, check: any MonitoringCheck.Type) throws(UsageError) -> (seconds: Double, status: Status) {
+    /// Checks get the result as `context.deadline`, never by parsing -t again.
+    static func parseTimeout(_ text: String?, check: any MonitoringCheck.Type) throws(UsageError) -> (seconds: Double, status: Status) {
         let fallback: Status = check.kind == .network ? .critical : .unknown
         guard let text else { return (check.defaultTimeout, fallback) }
         let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)

@@ -13,7 +13,7 @@ struct BlockCheck: MonitoringCheck {
     static let kind = CheckKind.network
     static var options: [OptionSpec] { [OptionSpec("activity", value: "TEXT", help: "What the timeout line names.")] }
     let activity: String
-    init(options: ParsedOptions) throws(UsageError) { activity = options.string("activity") ?? "" }
+    init(options: ParsedOptions, context _: RunContext) throws(UsageError) { activity = options.string("activity") ?? "" }
     func run(_ context: RunContext) throws(CheckError) -> CheckReport {
         if !activity.isEmpty { context.activity(activity) }
         var fds: [Int32] = [0, 0]
@@ -40,7 +40,7 @@ struct StateCounterCheck: MonitoringCheck {
     let hold: Double
     let lines: Int
     let maxBytes: Int
-    init(options: ParsedOptions) throws(UsageError) {
+    init(options: ParsedOptions, context _: RunContext) throws(UsageError) {
         dir = StateStore.directory(option: options.string("state-dir"))
         hold = try options.double("hold", in: 0...60) ?? 0
         lines = try options.int("lines", default: 1, in: 1...1_000_000)
@@ -71,7 +71,7 @@ struct SubprocessCheck: MonitoringCheck {
     }
     let command: String
     let arguments: [String]
-    init(options: ParsedOptions) throws(UsageError) {
+    init(options: ParsedOptions, context _: RunContext) throws(UsageError) {
         guard let command = options.string("command") else { throw UsageError("missing --command") }
         self.command = command
         arguments = options.strings("arg")

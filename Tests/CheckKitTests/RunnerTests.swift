@@ -19,7 +19,7 @@ struct UnitCheck: MonitoringCheck {
     let value: Double
     let fail: String?
 
-    init(options: ParsedOptions) throws(UsageError) {
+    init(options: ParsedOptions, context _: RunContext) throws(UsageError) {
         thresholds = try options.thresholds()
         value = try options.double("value", in: -1e9...1e9) ?? 0
         fail = try options.has("fail") ? options.choice("fail", ["critical", "unknown"], default: "critical") : nil
@@ -49,10 +49,36 @@ struct LocalUnitCheck: MonitoringCheck {
     static let defaultTimeout: Double = 20
     static let options: [OptionSpec] = []
 
-    init(options: ParsedOptions) throws(UsageError) {}
+    init(options: ParsedOptions, context _: RunContext) throws(UsageError) {}
 
     func run(_ context: RunContext) throws(CheckError) -> CheckReport {
         CheckReport(name: "", results: [CheckResult(.ok, "verbosity \(context.verbosity), budget \(NumberFormat.decimal(context.deadline.seconds))")])
+    }
+}
+
+/// A check whose options must fit in -t: it reads the run's deadline in `init`, as the
+/// checks with `--stale-after` do, instead of parsing -t again.
+struct BudgetCheck: MonitoringCheck {
+    static let programName = "check_budget"
+    static let summary = "A check whose option must fit in -t."
+    static let synopsis = "--needs SECONDS [options]"
+    static let kind = CheckKind.network
+    static let options: [OptionSpec] = [OptionSpec("needs", value: "SECONDS", help: "Seconds the run needs.")]
+
+    let budget: Double
+    let expiry: Status
+
+    init(options: ParsedOptions, context: RunContext) throws(UsageError) {
+        let needs = try options.double("needs", in: 0...1000) ?? 0
+        guard needs < context.deadline.seconds else {
+            throw UsageError("--needs (\(NumberFormat.decimal(needs)) s) must be shorter than -t (\(NumberFormat.decimal(context.deadline.seconds)) s)")
+        }
+        budget = context.deadline.seconds
+        expiry = context.deadline.expiryStatus
+    }
+
+    func run(_ context: RunContext) throws(CheckError) -> CheckReport {
+        CheckReport(name: Self.pluginName, results: [CheckResult(.ok, "budget \(NumberFormat.decimal(budget)), then \(expiry.label)")])
     }
 }
 
@@ -201,6 +227,19 @@ struct RunnerTests {
         var current = itimerval()
         getitimer(__itimer_which_t(ITIMER_REAL.rawValue), &current)
         #expect(current.it_value.tv_sec == 0 && current.it_value.tv_usec == 0)
+    }
+
+    @Test("init gets the run's deadline: -t as the runner parsed it, with its state", arguments: [
+        (["-t", "5", "--needs", "4"], Status.ok, "BUDGET OK - budget 5, then CRITICAL\n"),
+        (["-t", "5:warning", "--needs", "1"], .ok, "BUDGET OK - budget 5, then WARNING\n"),
+        ([], .ok, "BUDGET OK - budget 10, then CRITICAL\n"),
+        (["-t", "5", "--needs", "8"], .unknown,
+         "BUDGET UNKNOWN - --needs (8 s) must be shorter than -t (5 s)\nUsage: check_budget --needs SECONDS [options]\nTry 'check_budget --help' for more.\n"),
+    ] as [([String], Status, String)])
+    func initReadsTheDeadline(arguments: [String], status: Status, output: String) {
+        let (state, text) = PluginRunner.execute(BudgetCheck.self, arguments: arguments)
+        #expect(state == status)
+        #expect(text == output)
     }
 }
 

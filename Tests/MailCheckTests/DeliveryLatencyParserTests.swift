@@ -5,7 +5,7 @@ import Testing
 
 /// The pieces of check_delivery_latency that read what servers and other people wrote: the
 /// probe token (strict), mail dates, Received headers and the hops made of them, the raw IMAP
-/// line splitter with literals, the queue ID of a 250 reply, and option renaming.
+/// line splitter with literals, and the queue ID of a 250 reply.
 @Suite struct DeliveryLatencyParserTests {
     static let hex = String(repeating: "0f", count: 16)
 
@@ -135,12 +135,5 @@ import Testing
     ])
     func queueIDsOfAcceptanceReplies(reply: String, id: String?) {
         #expect(SMTPSubmitter.queueID(reply) == id)
-    }
-
-    @Test func optionNamesAreRenamedWithoutEatingEachOther() {
-        let renames = [("-p/--port", "--smtp-port"), ("--starttls", "--smtp-starttls"), ("--tls", "--smtp-tls")]
-        #expect(DeliveryOptions.rename("give either --tls or --starttls, not both", renames) == "give either --smtp-tls or --smtp-starttls, not both")
-        #expect(DeliveryOptions.rename("invalid value '0' for -p/--port: x", renames) == "invalid value '0' for --smtp-port: x")
-        #expect("a--b--c".replacingAll("--", with: "+") == "a+b+c")
     }
 }

@@ -21,9 +21,8 @@ public struct CalDAVCheck: MonitoringCheck {
     let settings: DAVSettings
     let window: Double
 
-    public init(options: ParsedOptions) throws(UsageError) {
-        let timeout = try PluginRunner.parseTimeout(options.string("timeout"), check: Self.self).seconds
-        settings = try DAVSettings(options, collectionOption: "calendar", defaultCheckName: "caldav", timeout: timeout)
+    public init(options: ParsedOptions, context: RunContext) throws(UsageError) {
+        settings = try DAVSettings(options, collectionOption: "calendar", defaultCheckName: "caldav", timeout: context.deadline.seconds)
         let text = options.string("window") ?? "7d"
         guard let w = DAVRun.parseWindow(text) else { throw UsageError("invalid value '\(text)' for --window (e.g. 7d, 12h, 90m, 3600)") }
         window = w

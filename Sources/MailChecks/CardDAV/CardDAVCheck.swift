@@ -16,9 +16,8 @@ public struct CardDAVCheck: MonitoringCheck {
 
     let settings: DAVSettings
 
-    public init(options: ParsedOptions) throws(UsageError) {
-        let timeout = try PluginRunner.parseTimeout(options.string("timeout"), check: Self.self).seconds
-        settings = try DAVSettings(options, collectionOption: "addressbook", defaultCheckName: "carddav", timeout: timeout)
+    public init(options: ParsedOptions, context: RunContext) throws(UsageError) {
+        settings = try DAVSettings(options, collectionOption: "addressbook", defaultCheckName: "carddav", timeout: context.deadline.seconds)
     }
 
     public func run(_ context: RunContext) throws(CheckError) -> CheckReport {

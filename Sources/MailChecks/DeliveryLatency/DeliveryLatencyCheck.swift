@@ -27,15 +27,15 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
             OptionSpec("no-idle", help: "Never IDLE: look for the probe by polling only."),
             OptionSpec("pop3", help: "Receive over POP3 instead of IMAP: poll the maildrop (a fresh login each time) with the --pop3-* options."),
         ] + DeliveryOptions.sharedSpecs
-          + DeliveryOptions.sideSpecs("smtp", label: "SMTP", defaultPort: 25, implicitPort: 465, mechanisms: "PLAIN|LOGIN|XOAUTH2|OAUTHBEARER") + [
+          + DeliveryOptions.sideSpecs("smtp-", label: "SMTP", defaultPort: 25, implicitPort: 465, mechanisms: "PLAIN|LOGIN|XOAUTH2|OAUTHBEARER") + [
             OptionSpec("smtp-helo", value: "NAME", help: "SMTP: name to send with EHLO (default: this host's name)."),
             // No --smtp-password: the SMTP password never goes on a command line (ps shows it).
             OptionSpec("smtp-user", value: "USER", help: "SMTP: log in with AUTH as USER (needs --smtp-password-file or --smtp-password-env)."),
             OptionSpec("smtp-password-file", value: "FILE", help: "SMTP: read the AUTH password from the first line of FILE."),
             OptionSpec("smtp-password-env", value: "NAME", help: "SMTP: read the AUTH password from the environment variable NAME."),
         ] + OAuth2Options.specs(prefix: "smtp-", label: "SMTP: ", stateDir: false)
-          + DeliveryOptions.sideSpecs("imap", label: "IMAP", defaultPort: 143, implicitPort: 993, mechanisms: "PLAIN|LOGIN|XOAUTH2|OAUTHBEARER")
-          + DeliveryOptions.sideSpecs("pop3", label: "POP3", defaultPort: 110, implicitPort: 995, mechanisms: "USER|PLAIN|XOAUTH2|OAUTHBEARER", defaultMechanism: "USER")
+          + DeliveryOptions.sideSpecs("imap-", label: "IMAP", defaultPort: 143, implicitPort: 993, mechanisms: "PLAIN|LOGIN|XOAUTH2|OAUTHBEARER")
+          + DeliveryOptions.sideSpecs("pop3-", label: "POP3", defaultPort: 110, implicitPort: 995, mechanisms: "USER|PLAIN|XOAUTH2|OAUTHBEARER", defaultMechanism: "USER")
           + Credentials.specs(userHelp: "User whose mailbox receives the probe, over IMAP or with --pop3 over POP3 (required).")
           + OAuth2Options.specs(label: "IMAP or POP3: ", stateDir: false) + TrendOptions.specs + JunkOptions.specs
     }
@@ -49,7 +49,8 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
     let pop3Mechanism: POP3Mechanism
     let smtpCredentials: Credentials
     let smtpMechanism: SMTPMechanism
-    let imapCredentials: Credentials
+    /// The receiving side's login (-U, --password-file, ...), over IMAP or POP3.
+    let mailboxCredentials: Credentials
     let imapMechanism: IMAPMechanism
     let helo: String?
     let to: String
@@ -66,27 +67,28 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
     /// The Junk folder watched beside the probe's folder (IMAP only).
     let junk: JunkOptions
 
-    public init(options: ParsedOptions) throws(UsageError) {
+    public init(options: ParsedOptions, context: RunContext) throws(UsageError) {
         thresholds = try options.thresholds()
         submitThresholds = try options.thresholds(warning: "submit-warning", critical: "submit-critical")
-        smtp = try DeliveryOptions.connection(options, side: "smtp", defaultPort: 25, implicitPort: 465)
+        smtp = try ConnectionOptions(options, defaultPort: 25, implicitPort: 465, names: DeliveryOptions.smtp)
         usePOP3 = options.flag("pop3")
         // The other receiving protocol's options would be silently ignored: refuse them.
-        let unused = usePOP3 ? ["imap-host", "imap-port", "imap-tls", "imap-starttls", "imap-sni", "imap-auth-mechanism", "folder", "no-idle", "junk-folder", "junk-state", "no-junk"]
-                             : ["pop3-host", "pop3-port", "pop3-tls", "pop3-starttls", "pop3-sni", "pop3-auth-mechanism"]
+        let other = usePOP3 ? DeliveryOptions.imap : DeliveryOptions.pop3
+        let unused = [other.host, other.port, other.tls, other.starttls, other.sni, usePOP3 ? "imap-auth-mechanism" : "pop3-auth-mechanism"]
+            + (usePOP3 ? ["folder", "no-idle", "junk-folder", "junk-state", "no-junk"] : [])
         if let given = unused.first(where: { options.string($0) != nil || options.flag($0) }) {
             throw UsageError(usePOP3 ? "--\(given) does not apply with --pop3" : "--\(given) needs --pop3")
         }
         mailbox = usePOP3
-            ? try DeliveryOptions.connection(options, side: "pop3", defaultPort: 110, implicitPort: 995)
-            : try DeliveryOptions.connection(options, side: "imap", defaultPort: 143, implicitPort: 993)
+            ? try ConnectionOptions(options, defaultPort: 110, implicitPort: 995, names: DeliveryOptions.pop3)
+            : try ConnectionOptions(options, defaultPort: 143, implicitPort: 993, names: DeliveryOptions.imap)
         let pop3Name = try options.choice("pop3-auth-mechanism", POP3Mechanism.allCases.map(\.rawValue), default: "USER")
         pop3Mechanism = POP3Mechanism(rawValue: pop3Name) ?? .user
-        imapCredentials = try DeliveryOptions.credentials(options, names: .imap)
-        guard let user = imapCredentials.username else {
+        mailboxCredentials = try Credentials(options)
+        guard let user = mailboxCredentials.username else {
             throw UsageError("missing -U/--username (the IMAP user whose mailbox receives the probe)")
         }
-        smtpCredentials = try DeliveryOptions.credentials(options, names: .smtp)
+        smtpCredentials = try Credentials(options, names: DeliveryOptions.smtpLogin)
         let smtpName = try options.choice("smtp-auth-mechanism", SMTPMechanism.allCases.map(\.rawValue), default: "PLAIN")
         smtpMechanism = SMTPMechanism(rawValue: smtpName) ?? .plain
         let name = try options.choice("imap-auth-mechanism", IMAPMechanism.allCases.map(\.rawValue), default: "PLAIN")
@@ -106,7 +108,7 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
             throw UsageError("invalid value '\(checkName)' for --check-name: 1-40 letters, digits, '.', '_' or '-'")
         }
         staleAfter = try options.double("stale-after", in: 0.001...10_000_000) ?? 3600
-        let timeout = try PluginRunner.parseTimeout(options.string("timeout"), check: Self.self).seconds
+        let timeout = context.deadline.seconds
         guard staleAfter > timeout else {
             throw UsageError("--stale-after (\(NumberFormat.decimal(staleAfter)) s) must be longer than -t (\(NumberFormat.decimal(timeout)) s): a shorter one could delete the probe of a run still waiting for it")
         }
@@ -143,7 +145,7 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
         if usePOP3 { return try runPOP3(context) }
         let started = Deadline.now()
         let deadline = context.deadline
-        let imapLogin = IMAPLogin(user: imapCredentials.username ?? "", password: try receiverSecret(imapMechanism, context),
+        let imapLogin = IMAPLogin(user: mailboxCredentials.username ?? "", password: try receiverSecret(imapMechanism, context),
                                   mechanism: imapMechanism)
         let smtpLogin = try smtpLogin(context)
         // The mailbox side first: a login that fails sends no probe that would be left behind.

@@ -8,7 +8,7 @@ extension DeliveryLatencyCheck {
     func runPOP3(_ context: RunContext) throws(CheckError) -> CheckReport {
         let started = Deadline.now()
         let deadline = context.deadline
-        let login = POP3Login(user: imapCredentials.username ?? "", password: try receiverSecret(pop3Mechanism, context),
+        let login = POP3Login(user: mailboxCredentials.username ?? "", password: try receiverSecret(pop3Mechanism, context),
                               mechanism: pop3Mechanism)
         let smtpLogin = try smtpLogin(context)
         let drop = POP3ProbeDrop(mailbox, login: login, deadline: deadline, context: context)

@@ -32,7 +32,7 @@ public struct DiskGrowthCheck: MonitoringCheck {
     let settings: GrowthSettings
     let stateDirectory: String
 
-    public init(options: ParsedOptions) throws(UsageError) {
+    public init(options: ParsedOptions, context _: RunContext) throws(UsageError) {
         var paths: [String] = []
         for given in options.strings("path") {
             // "/var/mail/" and "/var/mail" are one filesystem path and must share one history.

@@ -35,7 +35,7 @@ public struct IMAPLoginCheck: MonitoringCheck {
     let mechanism: IMAPMechanism
     let oauth2: OAuth2Options
 
-    public init(options: ParsedOptions) throws(UsageError) {
+    public init(options: ParsedOptions, context _: RunContext) throws(UsageError) {
         connection = try ConnectionOptions(options, defaultPort: 143, implicitPort: 993)
         timing = try PhaseThresholds(options, phases: IMAPPhase.allCases)
         let given = options.strings("folder")

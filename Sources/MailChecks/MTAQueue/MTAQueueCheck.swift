@@ -66,7 +66,7 @@ public struct MTAQueueCheck: MonitoringCheck {
     let smtpctl: String?
     let top: Int
 
-    public init(options: ParsedOptions) throws(UsageError) {
+    public init(options: ParsedOptions, context _: RunContext) throws(UsageError) {
         thresholds = QueueThresholds(
             count: try options.thresholds(),
             age: try options.thresholds(warning: "age-warning", critical: "age-critical"),

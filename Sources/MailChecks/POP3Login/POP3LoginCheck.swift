@@ -26,7 +26,7 @@ public struct POP3LoginCheck: MonitoringCheck {
     let mechanism: POP3Mechanism
     let oauth2: OAuth2Options
 
-    public init(options: ParsedOptions) throws(UsageError) {
+    public init(options: ParsedOptions, context _: RunContext) throws(UsageError) {
         connection = try ConnectionOptions(options, defaultPort: 110, implicitPort: 995)
         timing = try PhaseThresholds(options, phases: POP3Phase.allCases)
         messageThresholds = try options.thresholds(warning: "messages-warning", critical: "messages-critical")

@@ -28,7 +28,7 @@ public struct SMTPCheck: MonitoringCheck {
     let mechanism: SMTPMechanism
     let oauth2: OAuth2Options
 
-    public init(options: ParsedOptions) throws(UsageError) {
+    public init(options: ParsedOptions, context _: RunContext) throws(UsageError) {
         connection = try ConnectionOptions(options, defaultPort: 25, implicitPort: 465)
         timing = try PhaseThresholds(options, phases: SMTPPhase.session)
         helo = options.string("helo")

@@ -40,7 +40,7 @@ public struct WebmailLoginCheck: MonitoringCheck {
     let bodyLimit: Int
     let form: (user: String?, password: String?, extras: [(String, String)], success: String?, failure: String?)
 
-    public init(options: ParsedOptions) throws(UsageError) {
+    public init(options: ParsedOptions, context _: RunContext) throws(UsageError) {
         let host = options.string("hostname")
         let secure = options.flag("tls")
         let port = try options.int("port", default: secure ? 443 : 80, in: 1...65535)

@@ -10,6 +10,46 @@ public enum TLSMode: Sendable, Equatable {
     case implicit
 }
 
+/// The option names one connection is read under: `-H`, `-p`, `--tls`, `--starttls` and `--sni`
+/// for a check with one server, or a side's own (`--smtp-host`, `--smtp-port`, ...) in a check
+/// with two, where `-H` is the host of every side that names none. The certificate and
+/// address-family options (`--cacert`, `--insecure`, `-4`, ...) are shared and never prefixed.
+public struct ConnectionOptionNames: Sendable, Equatable {
+    /// The host option (`hostname`, `smtp-host`).
+    public let host: String
+    /// The host option read when `host` is not given (`hostname` for a side), nil for none.
+    public let fallbackHost: String?
+    /// The port option (`port`, `smtp-port`).
+    public let port: String
+    /// The implicit-TLS flag (`tls`, `smtp-tls`).
+    public let tls: String
+    /// The STARTTLS flag (`starttls`, `smtp-starttls`).
+    public let starttls: String
+    /// The SNI name option (`sni`, `smtp-sni`).
+    public let sni: String
+
+    /// Names for one connection; long names without dashes.
+    public init(host: String, fallbackHost: String?, port: String, tls: String, starttls: String, sni: String) {
+        self.host = host
+        self.fallbackHost = fallbackHost
+        self.port = port
+        self.tls = tls
+        self.starttls = starttls
+        self.sni = sni
+    }
+
+    /// `-H/--hostname`, `-p/--port`, `--tls`, `--starttls`, `--sni`: what `ConnectionOptions.specs` declares.
+    public static let standard = ConnectionOptionNames(host: "hostname", fallbackHost: nil, port: "port",
+                                                       tls: "tls", starttls: "starttls", sni: "sni")
+
+    /// One side's names, `prefix` before each (`smtp-` gives `--smtp-host`, `--smtp-port`, ...),
+    /// with `-H/--hostname` as the host when the side names none.
+    public static func side(_ prefix: String) -> ConnectionOptionNames {
+        ConnectionOptionNames(host: prefix + "host", fallbackHost: "hostname", port: prefix + "port",
+                              tls: prefix + "tls", starttls: prefix + "starttls", sni: prefix + "sni")
+    }
+}
+
 /// Host, port, address family and TLS settings shared by every network check.
 public struct ConnectionOptions: Sendable {
     /// The options every network check shares.
@@ -84,20 +124,28 @@ public struct ConnectionOptions: Sendable {
     /// Days-left thresholds as ranges (`N:` alerts below N), or empty.
     public let certThresholds: Thresholds
 
-    /// Reads the connection options; `implicitPort` is the default with --tls.
-    public init(_ options: ParsedOptions, defaultPort: Int, implicitPort: Int) throws(UsageError) {
-        guard let host = options.string("hostname"), !host.isEmpty else {
-            throw UsageError("missing -H/--hostname")
+    /// Reads the connection options under `names`; `implicitPort` is the default with TLS.
+    /// Every error names the option as it was declared (`-p/--port`, `--smtp-port`).
+    public init(_ options: ParsedOptions, defaultPort: Int, implicitPort: Int,
+                names: ConnectionOptionNames = .standard) throws(UsageError) {
+        // A side's own host wins over the shared one, even when it is empty (that is an error).
+        let hostOption = options.string(names.host) == nil ? (names.fallbackHost ?? names.host) : names.host
+        guard let host = options.string(hostOption), !host.isEmpty else {
+            if options.string(hostOption) == nil, let fallback = names.fallbackHost {
+                throw UsageError("missing \(options.displayName(names.host)) (or \(options.displayName(fallback)) for both sides)")
+            }
+            throw UsageError("missing \(options.displayName(hostOption))")
         }
         guard !host.contains(where: { $0 == "/" || $0 == " " || $0 == "@" || $0 == "?" || $0 == "#" }) else {
-            throw UsageError("invalid value '\(host)' for -H/--hostname")
+            throw UsageError("invalid value '\(host)' for \(options.displayName(hostOption))")
         }
         self.host = host
-        if options.flag("tls") && options.flag("starttls") {
-            throw UsageError("give either --tls or --starttls, not both")
+        let tlsOption = options.displayName(names.tls), starttlsOption = options.displayName(names.starttls)
+        if options.flag(names.tls) && options.flag(names.starttls) {
+            throw UsageError("give either \(tlsOption) or \(starttlsOption), not both")
         }
-        tls = options.flag("tls") ? .implicit : (options.flag("starttls") ? .startTLS : .plain)
-        port = try options.int("port", default: tls == .implicit ? implicitPort : defaultPort, in: 1...65535)
+        tls = options.flag(names.tls) ? .implicit : (options.flag(names.starttls) ? .startTLS : .plain)
+        port = try options.int(names.port, default: tls == .implicit ? implicitPort : defaultPort, in: 1...65535)
         ipVersion = try Self.ipVersion(options)
         caFile = options.string("cacert")
         caPath = options.string("capath")
@@ -105,10 +153,10 @@ public struct ConnectionOptions: Sendable {
         clientCert = options.string("client-cert")
         clientKey = options.string("client-key")
         if clientKey != nil && clientCert == nil { throw UsageError("--client-key needs --client-cert") }
-        sni = options.string("sni")
+        sni = options.string(names.sni)
         certThresholds = try Self.expiryThresholds(options)
         if !certThresholds.isEmpty && tls == .plain {
-            throw UsageError("--cert-warning/--cert-critical need --tls or --starttls")
+            throw UsageError("--cert-warning/--cert-critical need \(tlsOption) or \(starttlsOption)")
         }
     }
 
