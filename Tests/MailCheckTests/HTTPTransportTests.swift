@@ -1,5 +1,6 @@
 import CheckKit
 import Foundation
+@testable import MailChecks
 import MailTransport
 import Testing
 
@@ -7,7 +8,7 @@ import Testing
 /// connection reuse, and failures that name the phase.
 @Suite struct HTTPTransportTests {
     func session(_ seconds: Double = 3, bodyLimit: Int = 1 << 20) throws -> HTTPSession {
-        try HTTPSession(deadline: Deadline(seconds: seconds, expiryStatus: .critical), bodyLimit: bodyLimit)
+        try HTTPSession(deadline: Deadline(seconds: seconds, expiryStatus: .critical), wording: TransportWords(), bodyLimit: bodyLimit)
     }
 
     /// The error `body` throws, or nil (a do/catch on typed throws crashes this compiler).

@@ -12,7 +12,7 @@ struct DAVRun {
     func run(_ context: RunContext, name: String) throws(CheckError) -> CheckReport {
         let user = settings.credentials.username ?? ""
         let password = try settings.credentials.password()
-        let http = try HTTPSession(tls: settings.tls, deadline: context.deadline, bodyLimit: settings.maxBody, context: context)
+        let http = try HTTPSession(tls: settings.tls, deadline: context.deadline, wording: TransportWords(), bodyLimit: settings.maxBody, context: context)
         http.useBasicAuth(user: user, password: password, for: settings.url)
         let client = DAVClient(http: http, user: user, maxBody: settings.maxBody)
         let started = Deadline.now()

@@ -150,7 +150,7 @@ public struct DeliveryLatencyCheck: MonitoringCheck {
         let smtpLogin = try smtpLogin(context)
         // The mailbox side first: a login that fails sends no probe that would be left behind.
         let connection = try LoginHint.naming("imap-auth-mechanism") { () throws(CheckError) in
-            try IMAPWatchConnection(self.mailbox, login: imapLogin, deadline: deadline, log: context)
+            try IMAPWatchConnection(self.mailbox, login: imapLogin, deadline: deadline, wording: TransportWords(), log: context)
         }
         defer { connection.close() }
         let mailbox = ProbeMailbox(imap: connection, folder: folder, context: context)

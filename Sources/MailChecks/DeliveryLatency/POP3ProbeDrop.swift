@@ -49,7 +49,7 @@ final class POP3ProbeDrop {
     /// A logged-in session; a failing login is CRITICAL and names the POP3 side.
     func session() throws(CheckError) -> POP3Maildrop {
         let session = try LoginHint.naming("pop3-auth-mechanism") { () throws(CheckError) in
-            let session = try POP3Maildrop(connection, login: login, deadline: deadline, log: context)
+            let session = try POP3Maildrop(connection, login: login, deadline: deadline, wording: TransportWords(), log: context)
             try session.open()
             return session
         }

@@ -31,7 +31,7 @@ extension DeliveryLatencyCheck {
         let token = try ProbeToken.make(checkName: checkName, now: now)
         let message = ProbeMessage.compose(token: token, from: from, to: to, staleAfter: staleAfter, sentAt: now)
         let submitter = try SMTPSubmitter(smtp, helo: helo, login: login, sender: from, recipient: to,
-                                          message: message, deadline: deadline, log: context)
+                                          message: message, deadline: deadline, wording: TransportWords(), log: context)
         let submission: SMTPSubmission
         do {
             submission = try submitter.submit()

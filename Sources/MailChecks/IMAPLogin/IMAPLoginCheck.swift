@@ -64,7 +64,7 @@ public struct IMAPLoginCheck: MonitoringCheck {
         let (session, visit) = try LoginHint.naming("auth-mechanism") { () throws(CheckError) in
             try OAuth2Token.login(oauth2, mechanism: mechanism, credentials: credentials, context: context) { (secret: String) throws(CheckError) in
                 let login = IMAPLogin(user: user, password: secret, mechanism: mechanism)
-                let session = try IMAPSession(connection, login: login, deadline: context.deadline, log: context)
+                let session = try IMAPSession(connection, login: login, deadline: context.deadline, wording: TransportWords(), log: context)
                 let started = Deadline.now()
                 var visit = IMAPLoginVisit(folders: folders)
                 do throws(CheckError) {

@@ -43,7 +43,7 @@ public struct POP3LoginCheck: MonitoringCheck {
         let (login, c) = try LoginHint.naming("auth-mechanism") { () throws(CheckError) in
             try OAuth2Token.login(oauth2, mechanism: mechanism, credentials: credentials, context: context) { (secret: String) throws(CheckError) in
                 let login = POP3Login(user: user, password: secret, mechanism: mechanism)
-                return (login, try POP3Session.converse(connection, login: login, deadline: context.deadline, log: context))
+                return (login, try POP3Session.converse(connection, login: login, deadline: context.deadline, wording: TransportWords(), log: context))
             }
         }
         var results: [CheckResult] = [

@@ -48,7 +48,7 @@ public struct SMTPCheck: MonitoringCheck {
 
     public func run(_ context: RunContext) throws(CheckError) -> CheckReport {
         guard credentials.isSet else {
-            return report(try SMTPSession.converse(connection, helo: helo, login: nil, deadline: context.deadline, log: context), login: nil, now: context.clock.now())
+            return report(try SMTPSession.converse(connection, helo: helo, login: nil, deadline: context.deadline, wording: TransportWords(), log: context), login: nil, now: context.clock.now())
         }
         let user = credentials.username ?? ""
         var login: SMTPLogin? = nil
@@ -56,7 +56,7 @@ public struct SMTPCheck: MonitoringCheck {
         do {
             conversation = try OAuth2Token.login(oauth2, mechanism: mechanism, credentials: credentials, context: context) { (secret: String) throws(CheckError) in
                 login = SMTPLogin(user: user, password: secret, mechanism: mechanism)
-                return try SMTPSession.converse(connection, helo: helo, login: login, deadline: context.deadline, log: context)
+                return try SMTPSession.converse(connection, helo: helo, login: login, deadline: context.deadline, wording: TransportWords(), log: context)
             }
         } catch {
             // Say which user a refused login was for.

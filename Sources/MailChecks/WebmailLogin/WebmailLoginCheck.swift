@@ -76,7 +76,7 @@ public struct WebmailLoginCheck: MonitoringCheck {
     public func run(_ context: RunContext) throws(CheckError) -> CheckReport {
         let user = credentials.username ?? ""
         let password = try credentials.password()
-        let http = try HTTPSession(tls: tls, deadline: context.deadline, bodyLimit: bodyLimit, context: context)
+        let http = try HTTPSession(tls: tls, deadline: context.deadline, wording: TransportWords(), bodyLimit: bodyLimit, context: context)
         let started = Deadline.now()
         let loginURL = switch product {
         case "form": url
@@ -97,7 +97,7 @@ public struct WebmailLoginCheck: MonitoringCheck {
         } else if chosen == "sogo" {
             let (tls, deadline, bodyLimit) = (tls, context.deadline, bodyLimit)
             visit = try SOGoFlow(base: url, user: user, password: password, folders: folders, http: http, freshSession: { () throws(CheckError) in
-                try HTTPSession(tls: tls, deadline: deadline, bodyLimit: bodyLimit, context: context)
+                try HTTPSession(tls: tls, deadline: deadline, wording: TransportWords(), bodyLimit: bodyLimit, context: context)
             }).run(loginPage: page)
         } else if chosen == "form" {
             visit = try FormFlow(user: user, password: password, userField: form.user, passwordField: form.password, extras: form.extras,

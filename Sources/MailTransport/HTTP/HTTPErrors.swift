@@ -1,29 +1,35 @@
 import CLibcurl
 import CheckKit
 
-/// Turns a failed HTTP transfer into a CheckError that names the phase and what happened:
-/// connect refused, TLS, timeout, body too large; the rest as CurlErrors words them.
+/// Turns a failed HTTP transfer into a CheckError that names the phase: the failure's kind
+/// comes from here (a body too large, a refused connection with the system's reason, too many
+/// redirects, the rest as for the mail protocols), its words from the check's `TransportWording`.
 enum HTTPErrors {
     static func error(_ outcome: CurlOutcome, request: HTTPRequest, deadline: Deadline, body: DataSink,
-                      osErrno: Int?) -> CheckError {
+                      osErrno: Int?, wording: any TransportWording) -> CheckError {
         let endpoint = HTTPURL.endpoint(request.url)
-        let phase = request.phase
+        let worded = wording.error(for: failure(outcome, endpoint: endpoint, deadline: deadline, body: body, osErrno: osErrno))
         let detail = ["libcurl: \(outcome.message)", "request: \(request.method) \(request.url)"]
+        return CheckError(worded.status, "\(request.phase): \(worded.message)", detail: detail + worded.detail, cause: worded.cause)
+    }
+
+    /// What went wrong, as a transport failure.
+    static func failure(_ outcome: CurlOutcome, endpoint: String, deadline: Deadline, body: DataSink,
+                        osErrno: Int?) -> TransportFailure {
         switch outcome.code {
         case CURLE_WRITE_ERROR where body.overflowed, CURLE_FILESIZE_EXCEEDED:
-            return .critical("\(phase): response body larger than \(NumberFormat.bytes(Double(body.limit))) from \(endpoint)", detail: detail)
+            return TransportFailure(.bodyTooLarge(limit: body.limit), endpoint: endpoint, message: outcome.message, deadline: deadline)
         case CURLE_OPERATION_TIMEDOUT:
-            return CheckError(deadline.expiryStatus,
-                              "\(phase): no answer from \(endpoint) within \(NumberFormat.decimal(deadline.seconds, fractionDigits: 1)) s",
-                              detail: detail)
+            // The phase, which the message starts with, says what the wait was for.
+            return TransportFailure(.timeout(pending: nil), endpoint: endpoint, message: outcome.message, deadline: deadline)
         case CURLE_COULDNT_CONNECT:
+            // The system's reason says more than libcurl's account of the attempt.
             let why = osErrno == 111 ? "connection refused" : (osErrno == 113 || osErrno == 101 ? "no route to host" : outcome.message)
-            return .critical("\(phase): cannot connect to \(endpoint): \(why)", detail: detail)
+            return TransportFailure(.connect, endpoint: endpoint, message: why, deadline: deadline)
         case CURLE_TOO_MANY_REDIRECTS:
-            return .critical("\(phase): too many redirects from \(endpoint)", detail: detail)
+            return TransportFailure(.tooManyRedirects, endpoint: endpoint, message: outcome.message, deadline: deadline)
         default:
-            let base = CurlErrors.error(outcome, endpoint: endpoint, deadline: deadline, pending: nil, serverReply: nil)
-            return CheckError(base.status, "\(phase): \(base.message)", detail: detail + base.detail)
+            return TransportFailure(outcome, endpoint: endpoint, deadline: deadline, pending: nil, serverReply: nil)
         }
     }
 }

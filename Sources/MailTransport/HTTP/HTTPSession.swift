@@ -59,16 +59,19 @@ public final class HTTPSession {
     let easy: CurlEasy
     let headerSink = HTTPHeaderSink()
     let deadline: Deadline
+    let wording: any TransportWording
     let tls: HTTPTLSOptions
     let started = Deadline.now()
     let context: RunContext?
     var auth: (user: String, password: String, origin: String)?
 
-    /// A session; `bodyLimit` caps each response body (default 4 MiB).
-    public init(tls: HTTPTLSOptions = HTTPTLSOptions(), deadline: Deadline, bodyLimit: Int = 4 << 20,
+    /// A session; `bodyLimit` caps each response body (default 4 MiB); a failed transfer is
+    /// worded by `wording`, the check's.
+    public init(tls: HTTPTLSOptions = HTTPTLSOptions(), deadline: Deadline, wording: any TransportWording, bodyLimit: Int = 4 << 20,
                 maxRedirects: Int = 10, userAgent: String? = nil, context: RunContext? = nil) throws(CheckError) {
         self.tls = tls
         self.deadline = deadline
+        self.wording = wording
         self.maxRedirects = maxRedirects
         self.context = context
         easy = try CurlEasy(redact: HTTPSession.redact, bodyLimit: bodyLimit, abortWhenFull: true)
@@ -165,7 +168,7 @@ public final class HTTPSession {
             certificate = CertificateFacts(chain: easy.certificateChain())
         }
         guard outcome.ok else { throw HTTPErrors.error(outcome, request: request, deadline: deadline, body: easy.body,
-                                                          osErrno: easy.long(CURLINFO_OS_ERRNO)) }
+                                                          osErrno: easy.long(CURLINFO_OS_ERRNO), wording: wording) }
         let connect = easy.seconds(CURLINFO_CONNECT_TIME_T)
         let handshake = easy.seconds(CURLINFO_APPCONNECT_TIME_T).map { $0 - (connect ?? 0) }
         return Hop(status: status, headers: HTTPHeaders(lines: headerSink.lines), connect: connect,

@@ -15,6 +15,7 @@ public final class IMAPSession {
     /// Who logs in, and with which mechanism.
     public let login: IMAPLogin
     let deadline: Deadline
+    let wording: any TransportWording
     let log: RunContext?
     let easy: CurlEasy
     /// Logged in with the connection kept open.
@@ -43,11 +44,14 @@ public final class IMAPSession {
     /// Seconds the LOGOUT exchange took, once `logout()` ran.
     public private(set) var logoutSeconds: Double?
 
-    /// Prepares the handle; nothing is sent until the first command.
-    public init(_ connection: ConnectionOptions, login: IMAPLogin, deadline: Deadline, log: RunContext? = nil) throws(CheckError) {
+    /// Prepares the handle; nothing is sent until the first command. A failure on the wire
+    /// reads in the check's `wording`.
+    public init(_ connection: ConnectionOptions, login: IMAPLogin, deadline: Deadline, wording: any TransportWording,
+                log: RunContext? = nil) throws(CheckError) {
         self.connection = connection
         self.login = login
         self.deadline = deadline
+        self.wording = wording
         self.log = log
         // Untagged replies of a custom command reach the handle's sink whole (the transcript
         // keeps only 512 characters of a line); each command resets it.
@@ -240,9 +244,9 @@ public final class IMAPSession {
         default:
             break
         }
-        return CurlErrors.error(outcome, endpoint: endpoint, deadline: deadline,
-                                pending: timeline.pending(implicitTLS: connection.tls == .implicit),
-                                serverReply: timeline.events.last(where: { $0.direction == .received })?.line)
+        return wording.error(for: TransportFailure(outcome, endpoint: endpoint, deadline: deadline,
+                                                   pending: timeline.pending(implicitTLS: connection.tls == .implicit),
+                                                   serverReply: timeline.events.last(where: { $0.direction == .received })?.line))
     }
 
     /// True when the server has closed the kept connection (readable, and a peek reads nothing).

@@ -16,6 +16,7 @@ public final class IMAPWatchConnection {
     /// Who logs in, and with which mechanism.
     public let login: IMAPLogin
     let deadline: Deadline
+    let wording: any TransportWording
     let log: RunContext?
     let easy: CurlEasy
     var socket: Int32 = -1
@@ -33,11 +34,14 @@ public final class IMAPWatchConnection {
     /// The server certificate's facts, when TLS was used.
     public private(set) var certificate: CertificateFacts?
 
-    /// Connects and logs in; throws CRITICAL naming what failed (connect, TLS, login).
-    public init(_ connection: ConnectionOptions, login: IMAPLogin, deadline: Deadline, log: RunContext? = nil) throws(CheckError) {
+    /// Connects and logs in; throws CRITICAL naming what failed (connect, TLS, login), a failure
+    /// on the wire in the check's `wording`.
+    public init(_ connection: ConnectionOptions, login: IMAPLogin, deadline: Deadline, wording: any TransportWording,
+                log: RunContext? = nil) throws(CheckError) {
         self.connection = connection
         self.login = login
         self.deadline = deadline
+        self.wording = wording
         self.log = log
         // Without credentials (LOGIN) curl stops after CAPABILITY (and STARTTLS): LOGIN is ours to send.
         easy = try login.handle(on: connection)
@@ -55,7 +59,9 @@ public final class IMAPWatchConnection {
             offered.formUnion(list.words)
             if list.afterLogin && !list.truncated { capabilities = Set(list.words) }
         }
-        guard outcome.ok else { throw Self.failure(outcome, timeline, offered: offered, connection: connection, login: login, deadline: deadline) }
+        guard outcome.ok else {
+            throw Self.failure(outcome, timeline, offered: offered, connection: connection, login: login, deadline: deadline, wording: wording)
+        }
         open = true
         lastCompleted = timeline.lastExchange().completed
         socket = easy.activeSocket() ?? -1
@@ -303,7 +309,8 @@ public final class IMAPWatchConnection {
         close()
         switch error {
         case .timedOut:
-            return CheckError(deadline.expiryStatus, "IMAP: no answer from \(endpoint) within \(NumberFormat.decimal(deadline.seconds, fractionDigits: 1)) s (\(pending ?? "waiting"))")
+            let failure = TransportFailure(.timeout(pending: pending ?? "waiting"), endpoint: endpoint, message: "", deadline: deadline)
+            return wording.error(for: failure).prefixed("IMAP: ")
         case .tooLong:
             return .critical("IMAP: \(endpoint) sent a line longer than \(buffer.limit) bytes (\(pending ?? "waiting"))")
         case .closed:
@@ -313,7 +320,8 @@ public final class IMAPWatchConnection {
         case .failed(let code) where code == CURLE_RECV_ERROR || code == CURLE_SEND_ERROR || code == CURLE_GOT_NOTHING:
             return closedError(cause: CurlEasy.describe(code))
         case .failed(let code):
-            return .critical("IMAP: connection to \(endpoint) broken: \(CurlEasy.describe(code))")
+            let failure = TransportFailure(.broken(step: nil), endpoint: endpoint, message: CurlEasy.describe(code), deadline: deadline)
+            return wording.error(for: failure).prefixed("IMAP: ")
         }
     }
 }

@@ -5,7 +5,8 @@ extension IMAPWatchConnection {
     /// The error for a connect phase (greeting, TLS, login) that failed, prefixed `IMAP:` so a
     /// check that talks to several servers says which side broke. Mirrors `IMAPSession.failure`.
     static func failure(_ outcome: CurlOutcome, _ timeline: IMAPTimeline, offered: Set<String>,
-                        connection: ConnectionOptions, login: IMAPLogin, deadline: Deadline) -> CheckError {
+                        connection: ConnectionOptions, login: IMAPLogin, deadline: Deadline,
+                        wording: any TransportWording) -> CheckError {
         let endpoint = connection.endpoint
         let greeting = timeline.greeting?.line ?? ""
         let error: CheckError
@@ -33,9 +34,9 @@ extension IMAPWatchConnection {
              CURLE_WEIRD_SERVER_REPLY where !greeting.isEmpty && !greeting.hasPrefix("* "):
             error = .critical("unexpected greeting from \(endpoint) (not IMAP): \(greeting.prefix(80))")
         default:
-            error = CurlErrors.error(outcome, endpoint: endpoint, deadline: deadline,
-                                     pending: timeline.pending(implicitTLS: connection.tls == .implicit),
-                                     serverReply: timeline.events.last(where: { $0.direction == .received })?.line)
+            error = wording.error(for: TransportFailure(outcome, endpoint: endpoint, deadline: deadline,
+                                                        pending: timeline.pending(implicitTLS: connection.tls == .implicit),
+                                                        serverReply: timeline.events.last(where: { $0.direction == .received })?.line))
         }
         return error.prefixed("IMAP: ")
     }

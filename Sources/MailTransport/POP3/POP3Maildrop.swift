@@ -16,6 +16,7 @@ public final class POP3Maildrop {
     public let connection: ConnectionOptions
     let login: POP3Login
     let deadline: Deadline
+    let wording: any TransportWording
     let log: RunContext?
     /// resolve, connect, tls, banner, capa of the first transfer, and login.
     public private(set) var connectPhases: [PhaseTime<POP3Phase>] = []
@@ -42,12 +43,15 @@ public final class POP3Maildrop {
         public let body: [UInt8]
     }
 
-    /// Prepares the handle; nothing is sent until `open()`.
-    public init(_ connection: ConnectionOptions, login: POP3Login, deadline: Deadline, log: RunContext?) throws(CheckError) {
+    /// Prepares the handle; nothing is sent until `open()`. A failure on the wire reads in the
+    /// check's `wording`.
+    public init(_ connection: ConnectionOptions, login: POP3Login, deadline: Deadline, wording: any TransportWording,
+                log: RunContext?) throws(CheckError) {
         easy = try CurlEasy(redact: POP3Session.redact, bodyLimit: 8 << 20)
         self.connection = connection
         self.login = login
         self.deadline = deadline
+        self.wording = wording
         self.log = log
         let scheme = connection.tls == .implicit ? "pop3s" : "pop3"
         try easy.set(CURLOPT_URL, "\(scheme)://\(connection.urlHost):\(connection.port)/")
@@ -119,7 +123,8 @@ public final class POP3Maildrop {
                 return Reply(ok: false, line: line, body: [])
             }
             let first = POP3Timeline(events: easy.transcript.events[...])
-            let error = POP3Session.failure(outcome, timeline, first: first, connection: connection, login: login, deadline: deadline, verb: verb)
+            let error = POP3Session.failure(outcome, timeline, first: first, connection: connection, login: login, deadline: deadline,
+                                            wording: wording, verb: verb)
             closed = true
             throw error.prefixed("POP3: ")
         }

@@ -29,9 +29,10 @@ public struct POP3Conversation: Sendable {
 public enum POP3Session {
     static let commands: Set<String> = ["CAPA", "STLS", "USER", "STAT", "LIST", "UIDL", "RETR", "TOP", "DELE", "NOOP", "RSET", "QUIT"]
 
-    /// Runs one session; throws a CRITICAL or UNKNOWN error that says which step failed.
+    /// Runs one session; throws a CRITICAL or UNKNOWN error that says which step failed, a
+    /// failure on the wire in the check's `wording`.
     public static func converse(_ connection: ConnectionOptions, login: POP3Login, deadline: Deadline,
-                                log: RunContext? = nil) throws(CheckError) -> POP3Conversation {
+                                wording: any TransportWording, log: RunContext? = nil) throws(CheckError) -> POP3Conversation {
         let easy = try CurlEasy(redact: redact)
         let scheme = connection.tls == .implicit ? "pop3s" : "pop3"
         try easy.set(CURLOPT_URL, "\(scheme)://\(connection.urlHost):\(connection.port)/")
@@ -84,7 +85,7 @@ public enum POP3Session {
             }
             guard outcome.ok else {
                 throw failure(outcome, timeline, first: first ?? timeline, connection: connection, login: login,
-                              deadline: deadline, verb: step.verb)
+                              deadline: deadline, wording: wording, verb: step.verb)
             }
             loginSeconds += (timeline.exchanges(verb: "AUTH") + timeline.exchanges(verb: "USER") + timeline.exchanges(verb: "PASS")).reduce(0, +)
             if last {
@@ -108,7 +109,7 @@ public enum POP3Session {
 
     /// The error for a failed transfer, naming the step.
     static func failure(_ outcome: CurlOutcome, _ timeline: POP3Timeline, first: POP3Timeline, connection: ConnectionOptions,
-                        login: POP3Login, deadline: Deadline, verb: String) -> CheckError {
+                        login: POP3Login, deadline: Deadline, wording: any TransportWording, verb: String) -> CheckError {
         let endpoint = connection.endpoint
         let greeting = first.greeting?.line ?? ""
         let lastReply = timeline.events.last(where: { $0.direction == .received })?.line
@@ -147,8 +148,9 @@ public enum POP3Session {
             // libcurl waits for a line it understands; garbage only ends with the timeout.
             return .critical("unexpected greeting from \(endpoint) (not POP3): \(greeting.prefix(80))")
         default:
-            return CurlErrors.error(outcome, endpoint: endpoint, deadline: deadline,
-                                    pending: timeline.pending(implicitTLS: connection.tls == .implicit), serverReply: lastReply)
+            return wording.error(for: TransportFailure(outcome, endpoint: endpoint, deadline: deadline,
+                                                       pending: timeline.pending(implicitTLS: connection.tls == .implicit),
+                                                       serverReply: lastReply))
         }
     }
 

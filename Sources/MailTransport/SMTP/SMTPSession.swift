@@ -24,9 +24,9 @@ public enum SMTPSession {
     static let commands: Set<String> = ["EHLO", "HELO", "STARTTLS", "NOOP", "QUIT", "MAIL", "RCPT", "DATA", "RSET", "VRFY", "HELP"]
 
     /// Runs one conversation with `connection`; throws a CRITICAL or UNKNOWN error that says
-    /// which step failed.
+    /// which step failed, a failure on the wire in the check's `wording`.
     public static func converse(_ connection: ConnectionOptions, helo: String?, login: SMTPLogin?,
-                                deadline: Deadline, log: RunContext? = nil) throws(CheckError) -> SMTPConversation {
+                                deadline: Deadline, wording: any TransportWording, log: RunContext? = nil) throws(CheckError) -> SMTPConversation {
         let easy = try CurlEasy(redact: redact)
         let scheme = try prepare(easy, connection, helo: helo, login: login)
         try easy.set(CURLOPT_CUSTOMREQUEST, "NOOP")
@@ -39,7 +39,7 @@ public enum SMTPSession {
         let timeline = SMTPTimeline(events: events, resolved: easy.seconds(CURLINFO_NAMELOOKUP_TIME_T),
                                     implicitTLS: connection.tls == .implicit)
         guard outcome.ok else {
-            throw failure(outcome, timeline, login: login, endpoint: connection.endpoint, deadline: deadline)
+            throw failure(outcome, timeline, login: login, endpoint: connection.endpoint, deadline: deadline, wording: wording)
         }
         if let login, let problem = SMTPAuthProof.problem(timeline, mechanism: login.mechanism, endpoint: connection.endpoint) {
             throw problem
@@ -68,7 +68,7 @@ public enum SMTPSession {
 
     /// The error for a failed conversation, naming the step the server refused.
     static func failure(_ outcome: CurlOutcome, _ timeline: SMTPTimeline, login: SMTPLogin?, endpoint: String,
-                        deadline: Deadline) -> CheckError {
+                        deadline: Deadline, wording: any TransportWording) -> CheckError {
         // curl says QUIT when it gives up; the refusal is what came before.
         let quit = timeline.events.firstIndex { $0.direction == .sent && $0.line.uppercased() == "QUIT" } ?? timeline.events.endIndex
         let events = Array(timeline.events[..<quit])
@@ -78,8 +78,8 @@ public enum SMTPSession {
             return problem
         }
         if let refused = refusal(events, endpoint: endpoint) { return refused }
-        return CurlErrors.error(outcome, endpoint: endpoint, deadline: deadline, pending: pending(events),
-                                serverReply: events.last(where: { $0.direction == .received })?.line)
+        return wording.error(for: TransportFailure(outcome, endpoint: endpoint, deadline: deadline, pending: pending(events),
+                                                   serverReply: events.last(where: { $0.direction == .received })?.line))
     }
 
     /// `NOOP refused by HOST:PORT: 554 ...` when the last command before QUIT got a 4xx or 5xx

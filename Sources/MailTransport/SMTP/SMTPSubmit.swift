@@ -32,14 +32,17 @@ public final class SMTPSubmitter {
     let source: MessageSource
     let login: SMTPLogin?
     let deadline: Deadline
+    let wording: any TransportWording
     let log: RunContext?
 
-    /// Prepares the handle for sending `message` (CRLF lines) from `sender` to `recipient`.
+    /// Prepares the handle for sending `message` (CRLF lines) from `sender` to `recipient`; a
+    /// failure on the wire will read in the check's `wording`.
     public init(_ connection: ConnectionOptions, helo: String?, login: SMTPLogin?, sender: String, recipient: String,
-                message: [UInt8], deadline: Deadline, log: RunContext? = nil) throws(CheckError) {
+                message: [UInt8], deadline: Deadline, wording: any TransportWording, log: RunContext? = nil) throws(CheckError) {
         self.connection = connection
         self.login = login
         self.deadline = deadline
+        self.wording = wording
         self.log = log
         let easy = try CurlEasy(redact: SMTPSession.redact)
         handle = easy
@@ -190,8 +193,8 @@ public final class SMTPSubmitter {
         if let refused = SMTPSession.refusal(events, endpoint: endpoint) {
             return refused.prefixed("SMTP: ")
         }
-        let error = CurlErrors.error(outcome, endpoint: endpoint, deadline: deadline,
-                                     pending: SMTPSession.pending(events), serverReply: reply)
+        let error = wording.error(for: TransportFailure(outcome, endpoint: endpoint, deadline: deadline,
+                                                        pending: SMTPSession.pending(events), serverReply: reply))
         return error.prefixed("SMTP: ")
     }
 }

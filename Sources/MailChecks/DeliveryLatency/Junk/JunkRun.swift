@@ -7,7 +7,7 @@ extension DeliveryLatencyCheck {
     func openJunk(_ connection: IMAPWatchConnection, login: IMAPLogin, sweep: inout ProbeMailbox.Sweep,
                   context: RunContext) throws(CheckError) -> ProbeMailbox? {
         guard let name = try JunkMailbox.find(connection, options: junk, watched: folder, context: context) else { return nil }
-        let second = try IMAPWatchConnection(mailbox, login: login, deadline: context.deadline, log: context)
+        let second = try IMAPWatchConnection(mailbox, login: login, deadline: context.deadline, wording: TransportWords(), log: context)
         let box = ProbeMailbox(imap: second, folder: name, context: context)
         do {
             try box.select()
