@@ -28,7 +28,10 @@ SOGO_PORT=20000
 PG_PORT=15432
 MEMCACHED_PORT=11311
 RUN_USER=${SOGO_PRIVATE_USER:-mailcheck-sogo}
-SOGO_WORKERS=3            # prefork workers, as Debian's unit has: one slow request blocks only one
+SOGO_WORKERS=8            # prefork workers (Debian's unit has 3). Each keep-alive connection holds one
+                          # worker; with every worker held, SOGo's watchdog resets new connections
+                          # ("No child available to handle incoming request!"), which the check
+                          # rightly calls CRITICAL. The test suite runs several SOGo flows at once.
 USERS=(alice bob)
 DOWN_USER=nobackend       # logs in with alice's password; its IMAP server refuses connections
 START_TIMEOUT=60          # seconds for sogod to answer after it was started
