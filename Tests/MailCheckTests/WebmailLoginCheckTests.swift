@@ -70,6 +70,19 @@ import Testing
         #expect(untrusted.code == 2 && untrusted.status.contains("login page: TLS with localhost:\(Webmail["WEBMAIL_HTTPS_PORT"]) failed"), "\(untrusted)")
     }
 
+    /// The slim libcurl (the installed default) has HTTP/2 compiled in but nghttp2 stubbed out:
+    /// offered h2 by ALPN, it would fail. lighttpd offers h2 on the HTTPS port, so this proves
+    /// the HTTP transport pins HTTP/1.1 where it matters: through the library users get.
+    @Test func httpsThroughTheSlimLibcurlAgainstAnH2Server() throws {
+        let built = try Plugin.exec("/bin/bash", [Plugin.root + "/scripts/build-slim-libcurl.sh", Plugin.root + "/.build-slim-curl"], limit: 120)
+        let library = try #require(built.stdout.split(separator: "\n").last { $0.hasSuffix("/libmailcheck-curl.so") }, "\(built)")
+        let r = try Plugin.run("check_webmail_login", ["-u", Webmail["WEBMAIL_HTTPS_URL"], "--cacert", Webmail["WEBMAIL_CA_CERT"]] + bob,
+                               environment: ["MAILCHECK_LIBCURL": String(library)])
+        expectWellFormed(r)
+        // MAILCHECK_LIBCURL makes the loader use exactly that file or fail (UNKNOWN), never another.
+        #expect(r.code == 0, "\(r)")
+    }
+
     @Test func silenceHugeBodiesAndRedirectLoopsAreBounded() throws {
         let silent = try FakeHTTPServer { _ in .silent }
         let quiet = try run(["-u", silent.url(), "-t", "2"] + bob)
