@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # monit-private.sh: Monit with the shipped check program stanzas (monit-config/), private and
-# against the test mail stack (scripts/mailstack.sh).
+# against the test mail stack (scripts/stacks/mailstack.sh).
 #
 #   scripts/stacks/monit-private.sh verify DIR   monit -t on the shipped stanzas (DIR must be new or empty)
 #   scripts/stacks/monit-private.sh start DIR    lay out DIR and start Monit on it (DIR new or empty)
@@ -72,7 +72,7 @@ verify() {
 start() {
   local dir=$1
   layout "$dir"; dir=$(cd "$dir" && pwd)
-  eval "$("$ROOT/scripts/mailstack.sh" env)"
+  eval "$("$ROOT/scripts/stacks/mailstack.sh" env)"
   # The webmail and DAV stanzas run against the private Roundcube and Radicale (their own
   # scripts, idempotent): their URL, CA and user are put in before the generic rewrites.
   "$ROOT/scripts/stacks/webmail-private.sh" start >/dev/null 2>&1 || die "webmail-private.sh start failed"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # nagios-private.sh: a real Nagios 4 and NRPE, private and on loopback, that run the shipped
-# example platform (nagios-config/) against the test mail stack (scripts/mailstack.sh).
+# example platform (nagios-config/) against the test mail stack (scripts/stacks/mailstack.sh).
 #
 #   scripts/stacks/nagios-private.sh start DIR    lay out DIR, start NRPE and Nagios, every check forced
 #                                          to run at once (DIR must be new or empty)
@@ -69,7 +69,7 @@ start() {
   [ -x "$bin" ] || die "no mailcheck binary at $bin (build first)"
   command -v nagios4 >/dev/null || die "nagios4 is not installed (scripts/install-deps.sh)"
   command -v nrpe >/dev/null || die "nrpe is not installed (scripts/install-deps.sh)"
-  eval "$("$ROOT/scripts/mailstack.sh" env)"
+  eval "$("$ROOT/scripts/stacks/mailstack.sh" env)"
   mkdir -p "$dir/plugins" "$dir/etc" "$dir/var/spool/checkresults" "$dir/var/rw" "$dir/state"
   # NRPE's user runs plugins from here and keeps the disk growth history in state/.
   chmod 755 "$dir" "$dir/plugins" "$dir/etc"

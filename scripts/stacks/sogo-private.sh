@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # sogo-private.sh: a private, real SOGo (Debian 12's sogo 5.8: webmail, CalDAV, CardDAV) on loopback.
 #
-#   scripts/sogo-private.sh start    start (idempotent: a healthy SOGo is left alone)
-#   scripts/sogo-private.sh stop     stop what this script started (idempotent)
-#   scripts/sogo-private.sh status   exit 0 when PostgreSQL, memcached and sogod all answer
-#   scripts/sogo-private.sh env      print KEY=value lines (shell-sourceable) for the tests
+#   scripts/stacks/sogo-private.sh start    start (idempotent: a healthy SOGo is left alone)
+#   scripts/stacks/sogo-private.sh stop     stop what this script started (idempotent)
+#   scripts/stacks/sogo-private.sh status   exit 0 when PostgreSQL, memcached and sogod all answer
+#   scripts/stacks/sogo-private.sh env      print KEY=value lines (shell-sourceable) for the tests
 #
 # Everything lives under ${SOGO_PRIVATE_DIR:-/tmp/mailcheck-sogo}: its own PostgreSQL cluster
 # (port 15432, socket in run/), its own memcached (11311) and sogod (WOPort 127.0.0.1:20000),
@@ -17,8 +17,8 @@
 set -euo pipefail
 PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-MAILSTACK=$ROOT/scripts/mailstack.sh
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+MAILSTACK=$ROOT/scripts/stacks/mailstack.sh
 DIR=${SOGO_PRIVATE_DIR:-/tmp/mailcheck-sogo}
 case $DIR in /*) ;; *) DIR=$PWD/$DIR ;; esac
 DIR=${DIR%/}
@@ -249,7 +249,7 @@ start_memcached() {
 }
 
 start_sogo() {
-  "$ROOT/scripts/sogo-defaults.sh" "$DB_PASS" "$MAIL_DOMAIN" >"$DEFAULTS.tmp"
+  "$ROOT/scripts/stacks/sogo-defaults.sh" "$DB_PASS" "$MAIL_DOMAIN" >"$DEFAULTS.tmp"
   chown "$RUN_USER:" "$DEFAULTS.tmp"; chmod 600 "$DEFAULTS.tmp"; mv "$DEFAULTS.tmp" "$DEFAULTS"
   # sogod forks its workers and detaches; its parent writes the pid file.
   as_user sogod -WOWorkersCount "$SOGO_WORKERS" -WOPort "$HOST:$SOGO_PORT" \
@@ -289,7 +289,7 @@ do_stop() {
 # --- start ------------------------------------------------------------------------------
 
 stamp_sum() {
-  { cat "${BASH_SOURCE[0]}" "$ROOT/scripts/sogo-defaults.sh"; for u in "${USERS[@]}"; do cat "$(pass_file "$u")"; done; } |
+  { cat "${BASH_SOURCE[0]}" "$ROOT/scripts/stacks/sogo-defaults.sh"; for u in "${USERS[@]}"; do cat "$(pass_file "$u")"; done; } |
     sha256sum | cut -d' ' -f1
 }
 
