@@ -19,7 +19,7 @@ set -euo pipefail
 PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 STACK_NAME=icinga2-private
-# shellcheck source=stacks/lib.sh
+# shellcheck source=lib.sh
 . "$ROOT/scripts/stacks/lib.sh"
 CONF=$ROOT/nagios-config/icinga2
 MASTER_PORT=15665 SATELLITE_PORT=15666

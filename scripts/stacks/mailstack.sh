@@ -67,24 +67,15 @@ DC2_LOG=$LOGS/dovecot-shortcert.log
 START_LOG=$LOGS/start.log      # stdout/stderr of the start commands (config errors land here)
 OAUTH_LOG=$LOGS/oauth.log
 OAUTH_PID=$DIR/run/oauth.pid
-OAUTH_SERVER=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/oauth-token-server.py
-STAMP=$DIR/.script-sha256      # which version of this script wrote the running configs
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)   # scripts/stacks
+OAUTH_SERVER=$HERE/oauth-token-server.py
+STAMP=$DIR/.script-sha256      # which version of this script and lib.sh wrote the running configs
 
-die() { echo "mailstack: $*" >&2; exit 1; }
-say() { echo "mailstack: $*" >&2; }
+STACK_NAME=mailstack
+# shellcheck source=lib.sh
+. "$HERE/lib.sh"               # die, say, alive, pid_from, wait_gone, port_taken, run_detached
 
 # --- process helpers ------------------------------------------------------------------
-
-# alive PID: true if PID runs and is not a zombie. A daemon whose parent does not reap it
-# (e.g. PID 1 in a container) lingers as a zombie after it exits; that counts as gone.
-# Reads /proc instead of using ps: procps is not installed on minimal Debian images.
-alive() {
-  local pid=$1 st
-  [[ $pid =~ ^[0-9]+$ ]] || return 1
-  st=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
-  st=${st##*) }                       # the state letter follows the last ") "
-  [[ ${st:0:1} != Z && ${st:0:1} != X ]]
-}
 
 # children PID: the pids whose parent is PID (read from /proc, as above).
 children() {
@@ -97,23 +88,6 @@ children() {
     f=${f#/proc/}
     echo "${f%/stat}"
   done
-}
-
-pid_from() { [ -r "$1" ] && awk 'NR==1 { print $1 }' "$1" 2>/dev/null || true; }
-
-# Start a daemon detached from the caller: stdin/stdout/stderr away from the caller's pipes
-# (a test harness reading our output to EOF would otherwise hang on the daemons), every
-# other inherited descriptor closed (including our flock), and signal dispositions and mask
-# reset. The reset matters: a process started with Foundation's Process from a Swift Testing
-# worker inherits a blocked SIGTERM, and daemons inheriting it could not be stopped cleanly.
-run_detached() {
-  (
-    for fd in /proc/self/fd/*; do
-      fd=${fd##*/}
-      if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-"; fi
-    done
-    exec env --default-signal "$@"
-  ) </dev/null >>"$START_LOG" 2>&1
 }
 
 # --- listener checks ------------------------------------------------------------------
@@ -201,8 +175,6 @@ healthy() {
   fi
   return $ok
 }
-
-port_taken() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 
 # --- setup ----------------------------------------------------------------------------
 
@@ -648,13 +620,6 @@ EOF
 
 # --- start / stop ---------------------------------------------------------------------
 
-# wait_gone PID SECONDS: true once PID has exited (or is a zombie).
-wait_gone() {
-  local pid=$1 i
-  for ((i = 0; i < $2 * 10; i++)); do alive "$pid" || return 0; sleep 0.1; done
-  ! alive "$pid"
-}
-
 # Dovecot's master exits about a second after SIGTERM (it waits for its log process), so
 # both instances are signalled first and then waited for together.
 dovecot_pid() { # dovecot_pid BASE_DIR: the running master of that instance, if any
@@ -725,7 +690,7 @@ show_logs() {
 
 do_start() {
   local sum
-  sum=$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)
+  sum=$(cat "${BASH_SOURCE[0]}" "$HERE/lib.sh" | sha256sum | cut -d' ' -f1)
   if healthy && [ "$(cat "$STAMP" 2>/dev/null)" = "$sum" ]; then
     say "already running ($DIR)"
     return 0
@@ -755,21 +720,21 @@ do_start() {
   # The token server first: Dovecot asks it about every bearer token.
   command -v python3 >/dev/null || die "missing python3 (run scripts/install-deps.sh)"
   # sh backgrounds it and returns at once (the server is then init's child, like the masters).
-  run_detached sh -c 'python3 "$1" "$2" >>"$3" 2>&1 & echo $! >"$4"' sh "$OAUTH_SERVER" "$OAUTH_PORT" "$OAUTH_LOG" "$OAUTH_PID" ||
+  run_detached "$START_LOG" sh -c 'python3 "$1" "$2" >>"$3" 2>&1 & echo $! >"$4"' sh "$OAUTH_SERVER" "$OAUTH_PORT" "$OAUTH_LOG" "$OAUTH_PID" ||
     { do_stop; die "the token server failed to start"; }
 
   # Dovecot first, so that Postfix finds the LMTP and auth sockets. Dovecot checks its
   # config and binds its listeners before it daemonizes, so its exit status is meaningful.
-  run_detached dovecot -c "$DC_CONF" || { show_logs; do_stop; die "dovecot failed to start"; }
-  run_detached dovecot -c "$DC2_CONF" || { show_logs; do_stop; die "dovecot (short-cert instance) failed to start"; }
+  run_detached "$START_LOG" dovecot -c "$DC_CONF" || { show_logs; do_stop; die "dovecot failed to start"; }
+  run_detached "$START_LOG" dovecot -c "$DC2_CONF" || { show_logs; do_stop; die "dovecot (short-cert instance) failed to start"; }
   # "postfix start" runs its integrity check (creating the queue subdirectories with the
   # right owners), then waits for the master's initialisation status.
-  run_detached postfix -c "$PF_CONF" start || { show_logs; do_stop; die "postfix failed to start"; }
+  run_detached "$START_LOG" postfix -c "$PF_CONF" start || { show_logs; do_stop; die "postfix failed to start"; }
 
   local deadline=$((SECONDS + START_TIMEOUT))
   until healthy; do
     if [ "$SECONDS" -ge "$deadline" ]; then
-      echo "mailstack: not every listener answered within ${START_TIMEOUT}s:" >&2
+      say "not every listener answered within ${START_TIMEOUT}s:"
       healthy verbose >&2 || true
       show_logs
       do_stop
