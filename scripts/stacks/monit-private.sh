@@ -94,10 +94,9 @@ start() {
       "$STANZAS" >"$dir/etc/mailcheck.monitrc"
   control "$dir" "${MONIT_CYCLE:-1}" "$dir/etc/mailcheck.monitrc"
   monit -t -c "$dir/etc/monitrc" >"$dir/var/verify.log" 2>&1 || { cat "$dir/var/verify.log" >&2; die "monit -t failed"; }
-  # Detached from the caller's descriptors, signal mask and dispositions reset (a test
-  # harness's blocked signals must not reach the daemon); Monit forks into the background.
-  ( for fd in /proc/self/fd/*; do fd=${fd##*/}; if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-"; fi; done
-    exec env --default-signal monit -c "$dir/etc/monitrc" ) </dev/null >>"$dir/var/start.log" 2>&1 \
+  # Detached (lib.sh's run_detached: a test harness's blocked signals must not reach the
+  # daemon); Monit forks into the background.
+  run_detached "$dir/var/start.log" monit -c "$dir/etc/monitrc" \
     || die "monit did not start: $(cat "$dir/var/start.log")"
   local i
   for i in $(seq 100); do [ -s "$dir/var/monit.pid" ] && [ -S "$dir/var/monit.sock" ] && break; sleep 0.1; done

@@ -204,13 +204,9 @@ EOF
   nagios4 -v "$dir/etc/nagios.cfg" >"$dir/var/verify.log" 2>&1 || { cat "$dir/var/verify.log" >&2; die "nagios4 -v failed"; }
 
   # Detached: no descriptor of the caller (a test reading our output to EOF would wait for
-  # the daemons), and signal mask and dispositions reset (see mailstack.sh's run_detached).
-  detached() {
-    ( for fd in /proc/self/fd/*; do fd=${fd##*/}; if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-"; fi; done
-      exec env --default-signal "$@" ) </dev/null >>"$dir/var/start.log" 2>&1
-  }
-  detached nrpe -c "$dir/etc/nrpe.cfg" -d || die "nrpe did not start: $(cat "$dir/var/start.log")"
-  detached nagios4 -d "$dir/etc/nagios.cfg" || die "nagios4 did not start: $(cat "$dir/var/start.log")"
+  # the daemons), and signal mask and dispositions reset (lib.sh's run_detached).
+  run_detached "$dir/var/start.log" nrpe -c "$dir/etc/nrpe.cfg" -d || die "nrpe did not start: $(cat "$dir/var/start.log")"
+  run_detached "$dir/var/start.log" nagios4 -d "$dir/etc/nagios.cfg" || die "nagios4 did not start: $(cat "$dir/var/start.log")"
   local i
   for i in $(seq 100); do
     [ -s "$dir/var/nagios.pid" ] && [ -s "$dir/var/nrpe.pid" ] && [ -p "$dir/var/rw/nagios.cmd" ] && break

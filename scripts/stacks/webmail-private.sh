@@ -162,7 +162,7 @@ start() {
   if pid_alive && [ "$before" = "$(md5sum < "$DIR/lighttpd.conf")" ] && answers; then return 0; fi
   pid_alive && stop_daemon
   stop_php
-  if (exec 3<>"/dev/tcp/$HOST/$HTTP_PORT") 2>/dev/null; then
+  if port_taken "$HTTP_PORT"; then
     echo "webmail-private: port $HTTP_PORT is held by another program" >&2; exit 1
   fi
   lighttpd -tt -f "$DIR/lighttpd.conf" >/dev/null
