@@ -6,8 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh
-./scripts/mailstack.sh start >/dev/null
-eval "$(./scripts/mailstack.sh env)"
+./scripts/stacks/mailstack.sh start >/dev/null
+eval "$(./scripts/stacks/mailstack.sh env)"
 make --no-print-directory build >/dev/null
 
 # Installed layout: the multi-call binary plus check_* symlinks, as on a real host.

@@ -42,8 +42,8 @@ else
 fi
 make --no-print-directory install DESTDIR="$dest" PLUGINDIR=/debian MANDIR=/man SLIM_LIBCURL=no >/dev/null
 [ ! -e "$dest/debian/libmailcheck-curl.so" ] || { echo "FAIL: SLIM_LIBCURL=no still installed libmailcheck-curl.so"; fail=1; }
-if ./scripts/mailstack.sh status >/dev/null 2>&1; then
-    eval "$(./scripts/mailstack.sh env)"
+if ./scripts/stacks/mailstack.sh status >/dev/null 2>&1; then
+    eval "$(./scripts/stacks/mailstack.sh env)"
     for variant in "plugins:from $dest/plugins/libmailcheck-curl.so" "debian:from libcurl.so.4"; do
         dir=${variant%%:*} want=${variant#*:}
         set +e

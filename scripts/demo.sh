@@ -5,8 +5,8 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh || exit 1
-./scripts/mailstack.sh start || exit 1
-eval "$(./scripts/mailstack.sh env)"
+./scripts/stacks/mailstack.sh start || exit 1
+eval "$(./scripts/stacks/mailstack.sh env)"
 make --no-print-directory build >/dev/null || { echo "build failed"; exit 1; }
 bin=$(mktemp -d)
 trap 'rm -rf "$bin"' EXIT

@@ -19,7 +19,7 @@ packages=(
   libidn12
   # the schedulers the shipped configurations are proven with (the tests run private instances)
   nagios4-core icinga2-bin icinga2-common monit nagios-nrpe-server nagios-nrpe-plugin
-  # a private SOGo (webmail + CalDAV/CardDAV) for the tests (scripts/sogo-private.sh), with its
+  # a private SOGo (webmail + CalDAV/CardDAV) for the tests (scripts/stacks/sogo-private.sh), with its
   # own PostgreSQL cluster and memcached
   sogo postgresql memcached
   # make deb (dpkg-shlibdeps) and its proof (scripts/deb-check.sh)

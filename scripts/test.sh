@@ -6,11 +6,11 @@ cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh
 # Stop the stack at the end only if this run started it (a developer's running stack stays).
-if ./scripts/mailstack.sh status >/dev/null 2>&1; then
-    ./scripts/mailstack.sh start
+if ./scripts/stacks/mailstack.sh status >/dev/null 2>&1; then
+    ./scripts/stacks/mailstack.sh start
 else
-    ./scripts/mailstack.sh start
-    trap './scripts/mailstack.sh stop >/dev/null 2>&1 || true' EXIT
+    ./scripts/stacks/mailstack.sh start
+    trap './scripts/stacks/mailstack.sh stop >/dev/null 2>&1 || true' EXIT
 fi
 
 swift build --build-tests

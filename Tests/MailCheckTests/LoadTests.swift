@@ -7,7 +7,7 @@ import Glibc
 /// Bursts against the real test stack: what a scheduler does after a restart, when every
 /// service is due at once. Every run must end with a true state in time, and the delivery
 /// check, run many times at once into one mailbox, must touch nothing but its own probes.
-/// dave's mailbox belongs to these tests alone (scripts/mailstack.sh), so it can be compared
+/// dave's mailbox belongs to these tests alone (scripts/stacks/mailstack.sh), so it can be compared
 /// message by message.
 @Suite(.serialized) struct LoadTests {
     static var dave: IMAPMailbox.User { IMAPMailbox.User(name: MailStack["DAVE_USER"], passwordFile: MailStack["DAVE_PASS_FILE"]) }

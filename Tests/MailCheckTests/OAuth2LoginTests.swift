@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// OAuth2 logins end to end: the built binaries against the real Dovecot of the test stack
-/// (oauth2 passdb, introspection against scripts/oauth-token-server.py) and Postfix AUTH through
+/// (oauth2 passdb, introspection against scripts/stacks/oauth-token-server.py) and Postfix AUTH through
 /// Dovecot SASL. Each test makes its own client at the token server, so its counters are its own.
 @Suite struct OAuth2LoginTests {
     let host = MailStack.host

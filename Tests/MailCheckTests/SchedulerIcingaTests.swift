@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// Icinga 2 for real, in the distributed shape providers use: scripts/icinga2-private.sh
+/// Icinga 2 for real, in the distributed shape providers use: scripts/stacks/icinga2-private.sh
 /// starts a master and a satellite on loopback (ports 15665/15666, their own CA), the master
 /// schedules a service per mailcheck CheckCommand against the test stack, the satellite
 /// runs them (command_endpoint), and the master's API must hold each result: from the
@@ -12,7 +12,7 @@ struct SchedulerIcingaTests {
     struct Result { let exitStatus: Int, source: String, output: String, perfdata: [String] }
 
     static func results(_ dir: String) throws -> [String: Result] {
-        let run = try Plugin.exec(Plugin.root + "/scripts/icinga2-private.sh", ["results", dir], limit: 30)
+        let run = try Plugin.exec(Plugin.root + "/scripts/stacks/icinga2-private.sh", ["results", dir], limit: 30)
         guard run.code == 0, let data = run.stdout.data(using: .utf8),
               let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
               let items = json["results"] as? [[String: Any]] else { return [:] }
@@ -42,10 +42,10 @@ struct SchedulerIcingaTests {
     @Test func theSatelliteRunsEveryCommandAndTheMasterRecordsStatesAndPerfdata() throws {
         let dir = "/tmp/mailcheck-icinga-test-\(UUID().uuidString.prefix(8))"
         defer {
-            _ = try? Plugin.exec(Plugin.root + "/scripts/icinga2-private.sh", ["stop", dir], limit: 30)
+            _ = try? Plugin.exec(Plugin.root + "/scripts/stacks/icinga2-private.sh", ["stop", dir], limit: 30)
             try? FileManager.default.removeItem(atPath: dir)
         }
-        let start = try Plugin.exec(Plugin.root + "/scripts/icinga2-private.sh", ["start", dir],
+        let start = try Plugin.exec(Plugin.root + "/scripts/stacks/icinga2-private.sh", ["start", dir],
                                     environment: ["MAILCHECK_BIN": Scheduler.binary], limit: 90)
         try #require(start.code == 0, "icinga2-private start: \(start.stdout)\(start.stderr)")
         // Until the config sync reached the satellite, its first answers are Icinga's own

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// check_webmail_login's SOGo flow against the private SOGo 5.8 (real software:
-/// scripts/sogo-private.sh), whose IMAP is the test mail stack's Dovecot.
+/// scripts/stacks/sogo-private.sh), whose IMAP is the test mail stack's Dovecot.
 @Suite struct WebmailSOGoTests {
     var bob: [String] { ["-U", SOGo["SOGO_BOB_USER"], "--password-file", SOGo["SOGO_BOB_PASS_FILE"]] }
 

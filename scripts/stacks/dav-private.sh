@@ -45,8 +45,6 @@ wait_for() {
   return 1
 }
 
-port_free() { ! (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
-
 layout() {
   mkdir -p "$DIR/run" "$LOGS" "$SECRETS" "$RAD/etc" "$RAD/collections" "$XAN/data"
   chmod 755 "$DIR" "$DIR/run"
@@ -86,7 +84,7 @@ EOF
 
 start_radicale() {
   ours radicale "$RAD/etc/config" >/dev/null && return 0
-  port_free "$RADICALE_PORT" || die "port $RADICALE_PORT is held by another process"
+  ! port_taken "$RADICALE_PORT" || die "port $RADICALE_PORT is held by another process"
   setsid sh -c 'echo $$ > "$0"; exec "$@"' "$DIR/run/radicale.pid" \
     setpriv --reuid=nobody --regid=nogroup --clear-groups env HOME="$RAD" \
     /usr/bin/python3 -m radicale -C "$RAD/etc/config" >>"$LOGS/radicale.log" 2>&1 < /dev/null 9>&- &
@@ -95,7 +93,7 @@ start_radicale() {
 
 start_xandikos() {
   ours xandikos "$XAN/data" >/dev/null && return 0
-  port_free "$XANDIKOS_PORT" || die "port $XANDIKOS_PORT is held by another process"
+  ! port_taken "$XANDIKOS_PORT" || die "port $XANDIKOS_PORT is held by another process"
   setsid sh -c 'echo $$ > "$0"; exec "$@"' "$DIR/run/xandikos.pid" \
     setpriv --reuid=nobody --regid=nogroup --clear-groups \
     env HOME="$XAN" XDG_CONFIG_HOME="$XAN" GIT_CONFIG_NOSYSTEM=1 \

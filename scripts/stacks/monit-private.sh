@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # monit-private.sh: Monit with the shipped check program stanzas (monit-config/), private and
-# against the test mail stack (scripts/mailstack.sh).
+# against the test mail stack (scripts/stacks/mailstack.sh).
 #
 #   scripts/stacks/monit-private.sh verify DIR   monit -t on the shipped stanzas (DIR must be new or empty)
 #   scripts/stacks/monit-private.sh start DIR    lay out DIR and start Monit on it (DIR new or empty)
@@ -72,7 +72,7 @@ verify() {
 start() {
   local dir=$1
   layout "$dir"; dir=$(cd "$dir" && pwd)
-  eval "$("$ROOT/scripts/mailstack.sh" env)"
+  eval "$("$ROOT/scripts/stacks/mailstack.sh" env)"
   # The webmail and DAV stanzas run against the private Roundcube and Radicale (their own
   # scripts, idempotent): their URL, CA and user are put in before the generic rewrites.
   "$ROOT/scripts/stacks/webmail-private.sh" start >/dev/null 2>&1 || die "webmail-private.sh start failed"
@@ -94,10 +94,9 @@ start() {
       "$STANZAS" >"$dir/etc/mailcheck.monitrc"
   control "$dir" "${MONIT_CYCLE:-1}" "$dir/etc/mailcheck.monitrc"
   monit -t -c "$dir/etc/monitrc" >"$dir/var/verify.log" 2>&1 || { cat "$dir/var/verify.log" >&2; die "monit -t failed"; }
-  # Detached from the caller's descriptors, signal mask and dispositions reset (a test
-  # harness's blocked signals must not reach the daemon); Monit forks into the background.
-  ( for fd in /proc/self/fd/*; do fd=${fd##*/}; if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-"; fi; done
-    exec env --default-signal monit -c "$dir/etc/monitrc" ) </dev/null >>"$dir/var/start.log" 2>&1 \
+  # Detached (lib.sh's run_detached: a test harness's blocked signals must not reach the
+  # daemon); Monit forks into the background.
+  run_detached "$dir/var/start.log" monit -c "$dir/etc/monitrc" \
     || die "monit did not start: $(cat "$dir/var/start.log")"
   local i
   for i in $(seq 100); do [ -s "$dir/var/monit.pid" ] && [ -S "$dir/var/monit.sock" ] && break; sleep 0.1; done

@@ -23,6 +23,7 @@ PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 
 BASE=${MTAQ_DIR:-/tmp/mailcheck-mtaq}
 BASE=${BASE%/}
+HOST=127.0.0.1            # where every instance listens (lib.sh's port_taken asks here)
 
 STACK_NAME=mta-queue-postfix
 # shellcheck source=lib.sh
@@ -49,7 +50,7 @@ setup_names() {
 
 master_pid() {
   local pid
-  pid=$(awk 'NR==1 { print $1 }' "$QUEUE/pid/master.pid" 2>/dev/null || true)
+  pid=$(pid_from "$QUEUE/pid/master.pid")
   alive "$pid" && [ "$(readlink "/proc/$pid/exe" 2>/dev/null)" = /usr/lib/postfix/sbin/master ] && echo "$pid"
   return 0
 }
@@ -130,20 +131,14 @@ EOF
 
 do_start() {
   [ -n "$(master_pid)" ] && return 0
-  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && die "port $PORT is taken by something else"
+  port_taken "$PORT" && die "port $PORT is taken by something else"
   write_config
   # Detached from the caller's pipes and with default signal dispositions (a test runner's
   # blocked SIGTERM would otherwise be inherited by the daemons).
-  (
-    for fd in /proc/self/fd/*; do
-      fd=${fd##*/}
-      if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-"; fi
-    done
-    exec env --default-signal postfix -c "$CONF" start
-  ) </dev/null >>"$DIR/start.log" 2>&1 || { tail -n 20 "$DIR/start.log" >&2; die "postfix ($NAME) failed to start"; }
+  run_detached "$DIR/start.log" postfix -c "$CONF" start || { tail -n 20 "$DIR/start.log" >&2; die "postfix ($NAME) failed to start"; }
   local i
   for ((i = 0; i < 100; i++)); do
-    [ -n "$(master_pid)" ] && (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && return 0
+    [ -n "$(master_pid)" ] && port_taken "$PORT" && return 0
     sleep 0.1
   done
   die "postfix ($NAME) did not come up on port $PORT"

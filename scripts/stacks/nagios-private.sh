@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # nagios-private.sh: a real Nagios 4 and NRPE, private and on loopback, that run the shipped
-# example platform (nagios-config/) against the test mail stack (scripts/mailstack.sh).
+# example platform (nagios-config/) against the test mail stack (scripts/stacks/mailstack.sh).
 #
 #   scripts/stacks/nagios-private.sh start DIR    lay out DIR, start NRPE and Nagios, every check forced
 #                                          to run at once (DIR must be new or empty)
@@ -69,7 +69,7 @@ start() {
   [ -x "$bin" ] || die "no mailcheck binary at $bin (build first)"
   command -v nagios4 >/dev/null || die "nagios4 is not installed (scripts/install-deps.sh)"
   command -v nrpe >/dev/null || die "nrpe is not installed (scripts/install-deps.sh)"
-  eval "$("$ROOT/scripts/mailstack.sh" env)"
+  eval "$("$ROOT/scripts/stacks/mailstack.sh" env)"
   mkdir -p "$dir/plugins" "$dir/etc" "$dir/var/spool/checkresults" "$dir/var/rw" "$dir/state"
   # NRPE's user runs plugins from here and keeps the disk growth history in state/.
   chmod 755 "$dir" "$dir/plugins" "$dir/etc"
@@ -204,13 +204,9 @@ EOF
   nagios4 -v "$dir/etc/nagios.cfg" >"$dir/var/verify.log" 2>&1 || { cat "$dir/var/verify.log" >&2; die "nagios4 -v failed"; }
 
   # Detached: no descriptor of the caller (a test reading our output to EOF would wait for
-  # the daemons), and signal mask and dispositions reset (see mailstack.sh's run_detached).
-  detached() {
-    ( for fd in /proc/self/fd/*; do fd=${fd##*/}; if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-"; fi; done
-      exec env --default-signal "$@" ) </dev/null >>"$dir/var/start.log" 2>&1
-  }
-  detached nrpe -c "$dir/etc/nrpe.cfg" -d || die "nrpe did not start: $(cat "$dir/var/start.log")"
-  detached nagios4 -d "$dir/etc/nagios.cfg" || die "nagios4 did not start: $(cat "$dir/var/start.log")"
+  # the daemons), and signal mask and dispositions reset (lib.sh's run_detached).
+  run_detached "$dir/var/start.log" nrpe -c "$dir/etc/nrpe.cfg" -d || die "nrpe did not start: $(cat "$dir/var/start.log")"
+  run_detached "$dir/var/start.log" nagios4 -d "$dir/etc/nagios.cfg" || die "nagios4 did not start: $(cat "$dir/var/start.log")"
   local i
   for i in $(seq 100); do
     [ -s "$dir/var/nagios.pid" ] && [ -s "$dir/var/nrpe.pid" ] && [ -p "$dir/var/rw/nagios.cmd" ] && break

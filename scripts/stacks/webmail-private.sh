@@ -22,13 +22,13 @@ HOST=127.0.0.1
 HTTP_PORT=18080
 HTTPS_PORT=18443
 ROOT=/var/lib/roundcube/public_html
-HERE=$(cd "$(dirname "$0")/.." && pwd)   # scripts/: mailstack.sh and install-deps.sh
+HERE=$(cd "$(dirname "$0")/.." && pwd)   # scripts/: install-deps.sh, stacks/mailstack.sh
 STACK_NAME=webmail-private
 # shellcheck source=lib.sh
 . "$HERE/stacks/lib.sh"
 INSTANCES=(main larry imapdown)
 
-stack_env() { "$HERE/mailstack.sh" env | grep -E "^$1=" | cut -d= -f2-; }
+stack_env() { "$HERE/stacks/mailstack.sh" env | grep -E "^$1=" | cut -d= -f2-; }
 
 env_lines() {
   cat <<EOT
@@ -150,7 +150,7 @@ EOT
 
 start() {
   [ -x /usr/sbin/lighttpd ] && [ -d "$ROOT" ] || "$HERE/install-deps.sh"
-  "$HERE/mailstack.sh" start >/dev/null
+  "$HERE/stacks/mailstack.sh" start >/dev/null
   mkdir -p "$DIR"
   exec 9>"$DIR/.lock"; flock 9
   local imap; imap="$HOST:$(stack_env IMAP_PORT)"
@@ -162,7 +162,7 @@ start() {
   if pid_alive && [ "$before" = "$(md5sum < "$DIR/lighttpd.conf")" ] && answers; then return 0; fi
   pid_alive && stop_daemon
   stop_php
-  if (exec 3<>"/dev/tcp/$HOST/$HTTP_PORT") 2>/dev/null; then
+  if port_taken "$HTTP_PORT"; then
     echo "webmail-private: port $HTTP_PORT is held by another program" >&2; exit 1
   fi
   lighttpd -tt -f "$DIR/lighttpd.conf" >/dev/null

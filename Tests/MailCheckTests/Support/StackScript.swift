@@ -1,6 +1,6 @@
 import Foundation
 
-/// A private server stack's script (scripts/mailstack.sh, scripts/stacks/*-private.sh, ...):
+/// A private server stack's script (scripts/stacks/mailstack.sh, scripts/stacks/*-private.sh, ...):
 /// `start` is idempotent and `env` prints the stack's facts as KEY=value lines.
 enum StackScript {
     /// Starts the stack once and returns its facts (empty when it could not start, so the tests

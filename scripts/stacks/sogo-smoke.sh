@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # sogo-smoke.sh: runs the requests written down in docs/sogo-notes.md against the private SOGo
-# (scripts/sogo-private.sh start first) and exits 1 at the first answer that differs from the
+# (scripts/stacks/sogo-private.sh start first) and exits 1 at the first answer that differs from the
 # notes, naming it. Prints one line per step. Leaves nothing behind: the event it creates has a
 # fresh UID and is deleted, and the web sessions it opens are logged off.
 set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-eval "$("$ROOT/scripts/sogo-private.sh" env)"
-"$ROOT/scripts/sogo-private.sh" status >/dev/null || { echo "sogo-smoke: the private SOGo is not running" >&2; exit 1; }
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+eval "$("$ROOT/scripts/stacks/sogo-private.sh" env)"
+"$ROOT/scripts/stacks/sogo-private.sh" status >/dev/null || { echo "sogo-smoke: the private SOGo is not running" >&2; exit 1; }
 
 U=$SOGO_URL D=$SOGO_DAV_URL
 ALICE_PASS=$(cat "$SOGO_ALICE_PASS_FILE")

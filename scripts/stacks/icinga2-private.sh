@@ -7,19 +7,19 @@
 # it by config sync and runs every check (command_endpoint); the results arrive at the master,
 # whose API the tests read.
 #
-#   scripts/icinga2-private.sh start DIR     lay out DIR (new or empty), start both, wait until
-#                                            the satellite is connected
-#   scripts/icinga2-private.sh results DIR   every service's last result at the master (JSON)
-#   scripts/icinga2-private.sh stop DIR      stop both (SIGKILL by pid file, with their children)
+#   scripts/stacks/icinga2-private.sh start DIR     lay out DIR (new or empty), start both, wait until
+#                                                   the satellite is connected
+#   scripts/stacks/icinga2-private.sh results DIR   every service's last result at the master (JSON)
+#   scripts/stacks/icinga2-private.sh stop DIR      stop both (SIGKILL by pid file, with their children)
 #
 # Both run as root (their checks read the stack's password files, root's, mode 600). Nothing
 # of /etc/icinga2 or /var/lib/icinga2 is read or written.
 # Environment: MAILCHECK_BIN (default .build/debug/mailcheck), MAILSTACK_DIR (mailstack.sh).
 set -euo pipefail
 PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 STACK_NAME=icinga2-private
-# shellcheck source=stacks/lib.sh
+# shellcheck source=lib.sh
 . "$ROOT/scripts/stacks/lib.sh"
 CONF=$ROOT/nagios-config/icinga2
 MASTER_PORT=15665 SATELLITE_PORT=15666
@@ -212,7 +212,7 @@ start() {
   for port in $MASTER_PORT $SATELLITE_PORT; do
     grep -q ":$(printf %04X "$port") 00000000:0000 0A" /proc/net/tcp 2>/dev/null && die "port $port is in use (another private Icinga 2?)"
   done
-  eval "$("$ROOT/scripts/mailstack.sh" env)"
+  eval "$("$ROOT/scripts/stacks/mailstack.sh" env)"
   STATE_DIR=$dir/state
   mkdir -p "$dir/plugins" "$STATE_DIR" "$dir/ca/data" "$dir/ca/log" "$dir/ca/cache"
   ln -s "$bin" "$dir/plugins/mailcheck"

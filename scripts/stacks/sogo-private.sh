@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # sogo-private.sh: a private, real SOGo (Debian 12's sogo 5.8: webmail, CalDAV, CardDAV) on loopback.
 #
-#   scripts/sogo-private.sh start    start (idempotent: a healthy SOGo is left alone)
-#   scripts/sogo-private.sh stop     stop what this script started (idempotent)
-#   scripts/sogo-private.sh status   exit 0 when PostgreSQL, memcached and sogod all answer
-#   scripts/sogo-private.sh env      print KEY=value lines (shell-sourceable) for the tests
+#   scripts/stacks/sogo-private.sh start    start (idempotent: a healthy SOGo is left alone)
+#   scripts/stacks/sogo-private.sh stop     stop what this script started (idempotent)
+#   scripts/stacks/sogo-private.sh status   exit 0 when PostgreSQL, memcached and sogod all answer
+#   scripts/stacks/sogo-private.sh env      print KEY=value lines (shell-sourceable) for the tests
 #
 # Everything lives under ${SOGO_PRIVATE_DIR:-/tmp/mailcheck-sogo}: its own PostgreSQL cluster
 # (port 15432, socket in run/), its own memcached (11311) and sogod (WOPort 127.0.0.1:20000),
@@ -17,8 +17,8 @@
 set -euo pipefail
 PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-MAILSTACK=$ROOT/scripts/mailstack.sh
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+MAILSTACK=$ROOT/scripts/stacks/mailstack.sh
 DIR=${SOGO_PRIVATE_DIR:-/tmp/mailcheck-sogo}
 case $DIR in /*) ;; *) DIR=$PWD/$DIR ;; esac
 DIR=${DIR%/}
@@ -47,10 +47,12 @@ PG_LOG=$LOGS/postgres.log
 START_LOG=$LOGS/start.log
 SOGO_PID=$RUN/sogo.pid
 MEMCACHED_PID=$RUN/memcached.pid
-STAMP=$DIR/.script-sha256 # this script's version and the passwords the running SOGo was given
+STAMP=$DIR/.script-sha256 # this script's version (with lib.sh and sogo-defaults.sh) and the
+                          # passwords the running SOGo was given
 
-die() { echo "sogo-private: $*" >&2; exit 1; }
-say() { echo "sogo-private: $*" >&2; }
+STACK_NAME=sogo-private
+# shellcheck source=lib.sh
+. "$ROOT/scripts/stacks/lib.sh"  # die, say, alive, pid_from, wait_gone, port_taken, run_detached
 
 # The newest PostgreSQL the machine has (Debian 12: 15); pg_ctlcluster is not used.
 pg_bin() {
@@ -60,16 +62,8 @@ pg_bin() {
   echo "$d"
 }
 
-# --- process helpers (as in mailstack.sh: /proc, since procps may be absent) ---------------
+# --- process helpers (/proc, since procps may be absent) ---------------------------------
 
-alive() {
-  local pid=$1 st
-  [[ $pid =~ ^[0-9]+$ ]] || return 1
-  st=$(cat "/proc/$pid/stat" 2>/dev/null) || return 1
-  st=${st##*) }
-  [[ ${st:0:1} != Z && ${st:0:1} != X ]]
-}
-pid_from() { [ -r "$1" ] && awk 'NR==1 { print $1 }' "$1" 2>/dev/null || true; }
 # ours PIDFILE COMM: the pid in PIDFILE when it runs the program COMM (so a stale pid file
 # never makes us signal an unrelated process that reused the number).
 ours() {
@@ -77,20 +71,15 @@ ours() {
   pid=$(pid_from "$1")
   alive "$pid" && [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ] && echo "$pid"
 }
-wait_gone() { local i; for i in $(seq $(($2 * 10))); do alive "$1" || return 0; sleep 0.1; done; return 1; }
 
-# as_user CMD...: run CMD as the run user with a clean environment, detached from our stdio
-# and descriptors, with default signal dispositions (see run_detached in mailstack.sh).
+# as_user CMD...: run CMD in the run user's home as that user with a clean environment,
+# detached from our stdio and descriptors, with default signal dispositions (lib.sh's run_detached).
 as_user() {
   (
-    for fd in /proc/self/fd/*; do
-      fd=${fd##*/}
-      if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-"; fi
-    done
     cd "$HOME_DIR"
-    exec env --default-signal runuser -u "$RUN_USER" -- env -i HOME="$HOME_DIR" \
+    run_detached "$START_LOG" runuser -u "$RUN_USER" -- env -i HOME="$HOME_DIR" \
       USER="$RUN_USER" LOGNAME="$RUN_USER" PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 "$@"
-  ) </dev/null >>"$START_LOG" 2>&1
+  )
 }
 
 # psql_as DB [psql args...]: psql over the private socket as the cluster's superuser.
@@ -133,8 +122,6 @@ healthy() {
   fi
   return $ok
 }
-
-port_taken() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 
 # --- setup ------------------------------------------------------------------------------
 
@@ -249,7 +236,7 @@ start_memcached() {
 }
 
 start_sogo() {
-  "$ROOT/scripts/sogo-defaults.sh" "$DB_PASS" "$MAIL_DOMAIN" >"$DEFAULTS.tmp"
+  "$ROOT/scripts/stacks/sogo-defaults.sh" "$DB_PASS" "$MAIL_DOMAIN" >"$DEFAULTS.tmp"
   chown "$RUN_USER:" "$DEFAULTS.tmp"; chmod 600 "$DEFAULTS.tmp"; mv "$DEFAULTS.tmp" "$DEFAULTS"
   # sogod forks its workers and detaches; its parent writes the pid file.
   as_user sogod -WOWorkersCount "$SOGO_WORKERS" -WOPort "$HOST:$SOGO_PORT" \
@@ -289,7 +276,7 @@ do_stop() {
 # --- start ------------------------------------------------------------------------------
 
 stamp_sum() {
-  { cat "${BASH_SOURCE[0]}" "$ROOT/scripts/sogo-defaults.sh"; for u in "${USERS[@]}"; do cat "$(pass_file "$u")"; done; } |
+  { cat "${BASH_SOURCE[0]}" "$ROOT/scripts/stacks/lib.sh" "$ROOT/scripts/stacks/sogo-defaults.sh"; for u in "${USERS[@]}"; do cat "$(pass_file "$u")"; done; } |
     sha256sum | cut -d' ' -f1
 }
 
@@ -321,7 +308,7 @@ do_start() {
   local deadline=$((SECONDS + START_TIMEOUT))
   until healthy; do
     if [ "$SECONDS" -ge "$deadline" ]; then
-      echo "sogo-private: not up within ${START_TIMEOUT}s:" >&2
+      say "not up within ${START_TIMEOUT}s:"
       healthy verbose >&2 || true
       tail -n 30 "$SOGO_LOG" "$START_LOG" >&2 2>/dev/null || true
       exit 1
