@@ -32,6 +32,27 @@ import Testing
         #expect(second.timing.total > 0 && second.timing.startOffset >= first.timing.startOffset)
     }
 
+    /// A server that closes a kept-alive connection under the next request (sogod after every
+    /// answer; any server at its keep-alive timeout) costs one retry on a new connection, as in
+    /// a browser: libcurl does it (7.88, Debian's and the slim build's code), this pins it; the same reset on a
+    /// new connection is the server's fault and is reported.
+    @Test func aResetOnAReusedConnectionIsSentAgainOnceOnANewOne() throws {
+        let resets = Counter()
+        let server = try FakeHTTPServer { request in
+            if request.path == "/second", resets.next() == 0 { return .reset }
+            if request.path == "/always" { return .reset }
+            return .answer(200, [], Array(request.path.utf8))
+        }
+        let http = try session()
+        #expect(try http.send(HTTPRequest(server.url("/first"), phase: "first")).text == "/first")
+        #expect(try http.send(HTTPRequest(server.url("/second"), phase: "second")).text == "/second")
+        #expect(server.connections == 2 && server.requests.map(\.path) == ["/first", "/second", "/second"])
+        let fresh = try session()
+        let failed = failure { _ = try fresh.send(HTTPRequest(server.url("/always"), phase: "mailbox")) }
+        #expect(failed?.status == .critical && failed?.message.hasPrefix("mailbox:") == true, "\(String(describing: failed))")
+        #expect(server.requests.filter { $0.path == "/always" }.count == 1, "no retry on a connection made for the request")
+    }
+
     @Test func methodsBodiesAndBasicAuthGoOut() throws {
         let server = try FakeHTTPServer { request in
             .answer(207, [], Array([request.method, String(decoding: request.body, as: UTF8.self), request.headers["authorization"] ?? "-", request.headers["depth"] ?? "-"].joined(separator: " ").utf8))
@@ -119,4 +140,11 @@ import Testing
         #expect(HTTPURL.endpoint("http://u:p@[::1]:8080/?a") == "[::1]:8080")
         #expect(HTTPURL.origin("http://127.0.0.1/") == HTTPURL.origin("http://127.0.0.1:80/a"))
     }
+}
+
+/// A count shared with a fake server's connection threads: `next()` returns the count before it.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func next() -> Int { lock.lock(); defer { value += 1; lock.unlock() }; return value }
 }

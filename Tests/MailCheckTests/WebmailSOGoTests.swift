@@ -7,7 +7,14 @@ import Testing
     var bob: [String] { ["-U", SOGo["SOGO_BOB_USER"], "--password-file", SOGo["SOGO_BOB_PASS_FILE"]] }
 
     func run(_ arguments: [String]) throws -> PluginRun {
-        let run = try Plugin.run("check_webmail_login", arguments)
+        var run = try Plugin.run("check_webmail_login", arguments)
+        // sogod's prefork watchdog now and then resets a new connection without a word in its
+        // log while parallel flows keep its workers busy (docs/sogo-notes.md T9): the check is
+        // right to call that CRITICAL, but it is SOGo's hiccup, not what a test asserts, so a run
+        // that met it is made once more (a second reset in a row still fails the test).
+        if run.code == 2 && run.status.contains("Connection reset by peer") {
+            run = try Plugin.run("check_webmail_login", arguments)
+        }
         #expect(run.stderr.isEmpty, "nothing on stderr: \(run)")
         #expect((0...3).contains(run.code))
         #expect(run.status.count < 300, "first line bounded: \(run)")

@@ -23,6 +23,9 @@ final class FakeHTTPServer: @unchecked Sendable {
         case silent
         /// Headers then `bytes` of body without Content-Length, then close.
         case stream(Int)
+        /// Reset the connection (RST) without a word: what sogod does now and then to a
+        /// kept-alive connection it had already decided to close.
+        case reset
     }
 
     let port: Int
@@ -107,6 +110,10 @@ final class FakeHTTPServer: @unchecked Sendable {
                 var text = "HTTP/1.1 \(status) Fake\r\nContent-Length: \(bytes.count)\r\n"
                 for (name, value) in extra { text += "\(name): \(value)\r\n" }
                 guard sendAll(client, Array((text + "\r\n").utf8) + bytes) else { return }
+            case .reset:
+                var linger = linger(l_onoff: 1, l_linger: 0)
+                setsockopt(client, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<linger>.size))
+                return
             case .stream(let total):
                 guard sendAll(client, Array("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n".utf8)) else { return }
                 let block = [UInt8](repeating: UInt8(ascii: "x"), count: 65536)
