@@ -28,8 +28,9 @@ final class FakeHTTPServer: @unchecked Sendable {
         case reset
     }
 
-    let port: Int
-    private let listener: Int32
+    /// The port the kernel gave.
+    var port: Int { listener.port }
+    private var listener: LoopbackListener!
     private let lock = NSLock()
     private var _connections = 0
     private var _requests: [Request] = []
@@ -39,37 +40,26 @@ final class FakeHTTPServer: @unchecked Sendable {
     var requests: [Request] { lock.lock(); defer { lock.unlock() }; return _requests }
 
     init(_ handler: @escaping @Sendable (Request) -> Reply) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        listener = fd
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        let counts = Tally()
+        listener = try LoopbackListener { client in
+            counts.connected()
+            counts.server?.serve(client, handler)
+            return .close
         }
-        guard bound == 0, listen(fd, 16) == 0 else { close(fd); throw POSIXError(.EADDRINUSE) }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-        }
-        port = Int(UInt16(bigEndian: addr.sin_port))
-        Thread.detachNewThread { [weak self] in
-            while true {
-                let client = accept(fd, nil, nil)
-                // Closed here, by the one thread that uses it (see LoopbackListener).
-                if client < 0 { close(fd); return }
-                guard let self else { close(client); close(fd); return }
-                self.lock.lock(); self._connections += 1; self.lock.unlock()
-                Thread.detachNewThread { self.serve(client, handler) }
-            }
-        }
+        counts.server = self
+    }
+
+    /// Hands the listener's threads the server without keeping it alive.
+    private final class Tally: @unchecked Sendable {
+        weak var server: FakeHTTPServer?
+        func connected() { guard let server else { return }; server.lock.lock(); server._connections += 1; server.lock.unlock() }
     }
 
     /// `http://127.0.0.1:PORT` + path.
     func url(_ path: String = "/") -> String { "http://127.0.0.1:\(port)\(path)" }
 
+    /// Serves requests on one connection until the client closes it (the listener closes it then).
     private func serve(_ client: Int32, _ handler: (Request) -> Reply) {
-        defer { close(client) }
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -138,10 +128,5 @@ final class FakeHTTPServer: @unchecked Sendable {
         guard hay.count >= needle.count else { return nil }
         for i in 0...(hay.count - needle.count) where hay[i] == needle[0] && Array(hay[i..<(i + needle.count)]) == needle { return i }
         return nil
-    }
-
-    deinit {
-        // Wakes accept (which then fails for good); the accept thread closes the descriptor.
-        shutdown(listener, Int32(SHUT_RDWR))
     }
 }
