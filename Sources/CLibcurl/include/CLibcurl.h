@@ -35,6 +35,13 @@ extern mc_curl_api mc_curl;
 /// reason into error (NUL-terminated) and returns -1. Safe to call again after success.
 int mc_curl_load(char *error, size_t error_length);
 
+/// Says, before the first mc_curl_load(), whether this run may need TLS; without TLS the loader
+/// prefers libmailcheck-curl-plain.so (no libssl, no libcrypto). Ignored once loaded.
+void mc_curl_prepare(int needs_tls);
+
+/// 1 when the loaded libcurl can speak TLS; 0 for libmailcheck-curl-plain.so or before loading.
+int mc_curl_has_tls(void);
+
 /// Which library mc_curl_load() opened (a path, or "libcurl.so.4"), for -vv.
 const char *mc_curl_path(void);
 

@@ -67,11 +67,16 @@ public final class CurlEasy {
 
     /// Sets a `long` option.
     public func set(_ option: CURLoption, _ value: Int) throws(CheckError) {
+        if option == CURLOPT_USE_SSL && value != Int(CURLUSESSL_NONE.rawValue) { try CurlLibrary.requireTLS("STARTTLS") }
         try check(mc_setopt_long(handle, option, value), option)
     }
 
     /// Sets a string option (curl copies it).
     public func set(_ option: CURLoption, _ value: String) throws(CheckError) {
+        if option == CURLOPT_URL, let scheme = value.split(separator: ":", maxSplits: 1).first,
+           ["https", "imaps", "pop3s", "smtps", "ftps", "ldaps"].contains(scheme.lowercased()) {
+            try CurlLibrary.requireTLS("\(scheme.lowercased())://")
+        }
         try check(mc_setopt_string(handle, option, value), option)
     }
 
