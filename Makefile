@@ -20,7 +20,12 @@ DESTDIR    ?=
 # cost a network check more than the whole run of monitoring-plugins' C SMTP plugin (issue 14).
 SLIM_LIBCURL ?= yes
 SWIFT      ?= swift
-BUILD_FLAGS = -c release --static-swift-stdlib -Xlinker -s
+# libstdc++ and libgcc linked statically too (the static Swift stdlib needs them): the binary
+# then loads only libc and libm at start, two shared libraries fewer on every run (issue 14).
+# The linker picks libstdc++.a over libstdc++.so because its directory is searched first.
+STDCXX_DIR = $(CURDIR)/.build/static-libstdc++
+BUILD_FLAGS = -c release --static-swift-stdlib -Xlinker -s \
+              -Xswiftc -L -Xswiftc $(STDCXX_DIR) -Xswiftc -Xclang-linker -Xswiftc -static-libgcc
 
 # The checks are the binary's own list (CheckRegistry): never written out here.
 CHECKS     = $$($(LIST_CHECKS))
@@ -31,6 +36,9 @@ LIST_CHECKS = .build/release/mailcheck --list
 all: build
 
 build:
+	@a=$$(gcc -print-file-name=libstdc++.a); case $$a in /*) ;; \
+	    *) echo "make: libstdc++.a not found (apt-get install libstdc++-12-dev, or scripts/install-deps.sh)" >&2; exit 1 ;; esac; \
+	    mkdir -p $(STDCXX_DIR) && ln -sfn "$$a" $(STDCXX_DIR)/libstdc++.a
 	$(SWIFT) build $(BUILD_FLAGS) --product mailcheck
 
 install: build

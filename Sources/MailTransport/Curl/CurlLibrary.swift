@@ -43,6 +43,23 @@ public enum CurlLibrary {
                                   : "the check chose libmailcheck-curl-plain.so (CurlLibrary.prepare(needsTLS: false)) and then asked for TLS: a bug, please report it"])
     }
 
+    /// The system's CA directory when it holds OpenSSL's hash links (`5ad8a5d6.0`, as Debian's
+    /// update-ca-certificates makes them beside ca-certificates.crt); nil otherwise.
+    static let systemCADirectory: String? = {
+        let directory = "/etc/ssl/certs"
+        guard access(directory + "/ca-certificates.crt", R_OK) == 0, let dir = opendir(directory) else { return nil }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix(while: { $0 != 0 })) }
+            // 8 hex digits, a dot, a digit: a hash link.
+            if name.count >= 10, name[8] == UInt8(ascii: "."), name[9] >= UInt8(ascii: "0"), name[9] <= UInt8(ascii: "9"),
+               name[..<8].allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) {
+                return directory
+            }
+        }
+        return nil
+    }()
+
     /// libcurl's version, for `-vv`.
     public static var version: String {
         loaded ? "\(String(cString: mc_version_string())) from \(String(cString: mc_curl_path()))" : "not loaded"

@@ -29,6 +29,11 @@ public final class Transcript {
     /// A received line this matches makes the debug callback shut the socket (see
     /// CurlEasy.hangUp(onReceiving:)); nil: never.
     var hangUpOn: ((String) -> Bool)?
+    /// True when the debug callback reads the server's certificate after each TLS handshake
+    /// (CurlEasy.collectCertificate()); the last one read is in `certificate`.
+    var readsCertificate = false
+    /// The server's leaf certificate, read during the last TLS handshake.
+    var certificate: CertificateFacts?
     static let maxEvents = 4000
 
     init(redact: @escaping @Sendable (String) -> String) { self.redact = redact }
