@@ -58,7 +58,7 @@ public final class Transcript {
         for piece in bytes.prefix(4096).split(whereSeparator: { $0 == 10 || $0 == 13 }) where events.count < Transcript.maxEvents {
             // A server's bytes are shown as sent: invalid UTF-8 and control, bidi and zero-width
             // code points escaped (SafeText), never silently replaced.
-            var line = String(SafeText.decode(piece.prefix(512)).prefix(512))
+            var line = String(SafeText.decode(UnsafeRawBufferPointer(rebasing: piece.prefix(512))).prefix(512))
             if direction == .info { line = Self.namingPeer(line, peer: peerName) }
             events.append(Event(time: now, direction: direction, line: direction == .sent ? redact(line) : line))
         }
