@@ -40,6 +40,10 @@ static void *open_beside_self(const char *name, int flags) {
 /// Debian libcurl's thirty-odd libraries, which halves a network check's start-up. A check
 /// that said it needs no TLS (mc_curl_prepare(0)) gets libmailcheck-curl-plain.so, which loads
 /// neither libssl nor libcrypto; when that is missing, the full one.
+///
+/// RTLD_DEEPBIND: the library's own references (curl's into libssl, libssl's into libcrypto)
+/// are looked up in its own dependencies first instead of first among the executable's ~2,200
+/// exported symbols: 1.2M fewer instructions (4 %) for a STARTTLS check, measured with callgrind.
 static void *open_slim(void) {
     const char *override = getenv("MAILCHECK_LIBCURL");
     if (override != NULL && override[0] != '\0') {
@@ -47,8 +51,8 @@ static void *open_slim(void) {
         return dlopen(override, RTLD_LAZY | RTLD_LOCAL);
     }
     void *lib = NULL;
-    if (!wants_tls) lib = open_beside_self("libmailcheck-curl-plain.so", RTLD_LAZY | RTLD_LOCAL);
-    if (lib == NULL) lib = open_beside_self("libmailcheck-curl.so", RTLD_LAZY | RTLD_LOCAL);
+    if (!wants_tls) lib = open_beside_self("libmailcheck-curl-plain.so", RTLD_LAZY | RTLD_LOCAL | RTLD_DEEPBIND);
+    if (lib == NULL) lib = open_beside_self("libmailcheck-curl.so", RTLD_LAZY | RTLD_LOCAL | RTLD_DEEPBIND);
     return lib;
 }
 
