@@ -12,7 +12,14 @@ import Testing
         let built = try Plugin.exec("/bin/bash", [Plugin.root + "/scripts/build-slim-libcurl.sh", Plugin.root + "/.build-slim-curl"], limit: 120)
         let libraries = built.stdout.split(separator: "\n").map(String.init).filter { $0.hasSuffix(".so") }
         guard built.code == 0, libraries.count == 2 else { throw Failure("build-slim-libcurl.sh: \(built)") }
-        let dir = Plugin.root + "/.build/plain-library-\(getpid())"
+        // Directories of earlier test processes (no longer running) go first.
+        let build = Plugin.root + "/.build"
+        for old in (try? FileManager.default.contentsOfDirectory(atPath: build)) ?? [] where old.hasPrefix("plain-library-") {
+            if let pid = Int32(old.dropFirst("plain-library-".count)), pid != getpid(), kill(pid, 0) != 0 {
+                try? FileManager.default.removeItem(atPath: build + "/" + old)
+            }
+        }
+        let dir = build + "/plain-library-\(getpid())"
         try? FileManager.default.removeItem(atPath: dir)
         try FileManager.default.createDirectory(atPath: dir + "/fallback", withIntermediateDirectories: true)
         for target in [dir, dir + "/fallback"] {
