@@ -3,8 +3,10 @@
 #   make install         installs the binary, one check_* symlink per check, the man pages and
 #                        libmailcheck-curl.so beside the binary: a libcurl built from Debian's
 #                        libcurl.a that needs only libssl, libcrypto and libz, so network checks
-#                        start as fast as the C plugins (README "Install"); SLIM_LIBCURL=no
-#                        leaves it out and the checks load Debian's libcurl.so.4
+#                        start as fast as the C plugins (README "Install"), and
+#                        libmailcheck-curl-plain.so, the same without TLS (only libz), for
+#                        plain-text checks; SLIM_LIBCURL=no leaves both out and the checks load
+#                        Debian's libcurl.so.4
 #   make test            installs what the tests need, starts the test mail stack, runs all tests
 #   make deb             mailcheck_<version>_<arch>.deb from a staged make install (scripts/build-deb.sh;
 #                        scripts/deb-check.sh proves it: lintian, dpkg -i, icinga2 -C, purge)
@@ -18,7 +20,12 @@ DESTDIR    ?=
 # cost a network check more than the whole run of monitoring-plugins' C SMTP plugin (issue 14).
 SLIM_LIBCURL ?= yes
 SWIFT      ?= swift
-BUILD_FLAGS = -c release --static-swift-stdlib -Xlinker -s
+# libstdc++ and libgcc linked statically too (the static Swift stdlib needs them): the binary
+# then loads only libc and libm at start, two shared libraries fewer on every run (issue 14).
+# The linker picks libstdc++.a over libstdc++.so because its directory is searched first.
+STDCXX_DIR = $(CURDIR)/.build/static-libstdc++
+BUILD_FLAGS = -c release --static-swift-stdlib -Xlinker -s \
+              -Xswiftc -L -Xswiftc $(STDCXX_DIR) -Xswiftc -Xclang-linker -Xswiftc -static-libgcc
 
 # The checks are the binary's own list (CheckRegistry): never written out here.
 CHECKS     = $$($(LIST_CHECKS))
@@ -29,14 +36,18 @@ LIST_CHECKS = .build/release/mailcheck --list
 all: build
 
 build:
+	@a=$$(gcc -print-file-name=libstdc++.a); case $$a in /*) ;; \
+	    *) echo "make: libstdc++.a not found (apt-get install libstdc++-12-dev, or scripts/install-deps.sh)" >&2; exit 1 ;; esac; \
+	    mkdir -p $(STDCXX_DIR) && ln -sfn "$$a" $(STDCXX_DIR)/libstdc++.a
 	$(SWIFT) build $(BUILD_FLAGS) --product mailcheck
 
 install: build
 	install -d $(DESTDIR)$(PLUGINDIR) $(DESTDIR)$(MANDIR)/man1
 	install -m 755 .build/release/mailcheck $(DESTDIR)$(PLUGINDIR)/mailcheck
 	if [ "$(SLIM_LIBCURL)" = yes ]; then \
-	    install -m 644 "$$(scripts/build-slim-libcurl.sh .build-slim-curl)" $(DESTDIR)$(PLUGINDIR)/libmailcheck-curl.so; \
-	else rm -f $(DESTDIR)$(PLUGINDIR)/libmailcheck-curl.so; fi
+	    libs=$$(scripts/build-slim-libcurl.sh .build-slim-curl) && \
+	    install -m 644 $$libs $(DESTDIR)$(PLUGINDIR)/; \
+	else rm -f $(DESTDIR)$(PLUGINDIR)/libmailcheck-curl.so $(DESTDIR)$(PLUGINDIR)/libmailcheck-curl-plain.so; fi
 	@# Never replace another package's plugin of the same name (monitoring-plugins ships its
 	@# own there): only our own symlinks are overwritten, unless FORCE=yes.
 	@for c in $(CHECKS); do t=$(DESTDIR)$(PLUGINDIR)/$$c; \
@@ -50,7 +61,8 @@ uninstall:
 	@# The installed binary knows which checks it installed; ask it before removing it.
 	checks=$$($(DESTDIR)$(PLUGINDIR)/mailcheck --list) && \
 	    for c in $$checks; do rm -f $(DESTDIR)$(PLUGINDIR)/$$c $(DESTDIR)$(MANDIR)/man1/$$c.1; done
-	rm -f $(DESTDIR)$(PLUGINDIR)/mailcheck $(DESTDIR)$(PLUGINDIR)/libmailcheck-curl.so
+	rm -f $(DESTDIR)$(PLUGINDIR)/mailcheck $(DESTDIR)$(PLUGINDIR)/libmailcheck-curl.so \
+	      $(DESTDIR)$(PLUGINDIR)/libmailcheck-curl-plain.so
 
 deb:
 	./scripts/build-deb.sh

@@ -42,7 +42,7 @@ done
 install -d "$doc/examples/icinga2/distributed"
 install -m 644 nagios-config/icinga2/distributed/*.conf "$doc/examples/icinga2/distributed/"
 install -m 644 packaging/debian/copyright "$doc/copyright"
-# The one lintian tag kept, with its reason (the slim libcurl is curl's code copied in).
+# The one lintian tag kept, with its reason (the slim libcurls are curl's code copied in).
 if [ -f "$root/usr/lib/nagios/plugins/libmailcheck-curl.so" ]; then
   install -D -m 644 packaging/debian/lintian-overrides "$root/usr/share/lintian/overrides/mailcheck"
 fi
@@ -53,15 +53,17 @@ chmod 644 "$doc/changelog.gz"
 # The C libraries the binary links, as Debian's own tool derives them.
 install -d "$stage/debian" "$root/DEBIAN"
 printf 'Source: mailcheck\n\nPackage: mailcheck\nArchitecture: any\n' > "$stage/debian/control"
-# The slim libcurl (the default, README "Slim libcurl") is curl's code copied in: its own
+# The slim libcurls (the default, README "Slim libcurl") are curl's code copied in: their own
 # libraries (libssl, libcrypto, libz) join the binary's, and Built-Using names the curl source
 # it came from, so that a curl security update rebuilds the package. Without it the network
 # checks dlopen Debian's libcurl.so.4, which no shlibs scan sees: then libcurl4 is a Depends.
 slim=$root/usr/lib/nagios/plugins/libmailcheck-curl.so
+plain=$root/usr/lib/nagios/plugins/libmailcheck-curl-plain.so
 objects=("$root/usr/lib/nagios/plugins/mailcheck")
 built_using="" curl_dep="libcurl4 (>= 7.88)"
 if [ -f "$slim" ]; then
-  objects+=("$slim")
+  [ -f "$plain" ] || { echo "build-deb: $plain missing (make install installs both slim libraries)" >&2; exit 1; }
+  objects+=("$slim" "$plain")
   curl_source=$(dpkg-query -W -f='${source:Package} (= ${source:Version})' libcurl4-openssl-dev)
   built_using="Built-Using: $curl_source"
   curl_dep=""

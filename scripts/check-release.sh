@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Checks the release build the way a package would ship it: one self-contained binary
-# (static Swift stdlib: no Swift runtime and no libcurl among its load-time libraries), under
+# (static Swift stdlib, libstdc++ and libgcc: only libc and libm among its load-time libraries), under
 # the 25 MB budget for the whole suite, every check_* symlink answering --version with 3, and
-# the slim libcurl installed beside it by default.
+# the two slim libcurls installed beside it by default.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,8 +17,9 @@ size=$(stat -c %s "$bin")
 if [ "$size" -ge $((25 * 1000 * 1000)) ]; then echo "FAIL: mailcheck is $size bytes (budget 25 MB)"; fail=1; fi
 libs=$(ldd "$bin" | awk '{print $1}')
 # libcurl and libxml2 are dlopened by the checks that use them (network checks, DAV checks).
-if echo "$libs" | grep -qiE 'swift|foundation|dispatch|curl|xml'; then
-    echo "FAIL: mailcheck loads these at start: $(echo "$libs" | grep -iE 'swift|foundation|dispatch|curl|xml' | tr '\n' ' ')"; fail=1
+# libstdc++ and libgcc_s are linked statically (Makefile BUILD_FLAGS): one start-up cost fewer each.
+if echo "$libs" | grep -qiE 'swift|foundation|dispatch|curl|xml|stdc\+\+|gcc_s'; then
+    echo "FAIL: mailcheck loads these at start: $(echo "$libs" | grep -iE 'swift|foundation|dispatch|curl|xml|stdc\+\+|gcc_s' | tr '\n' ' ')"; fail=1
 fi
 checks=$("$bin" --list)
 for c in $checks; do
@@ -29,28 +30,37 @@ for c in $checks; do
     set -e
     [ "$rc" -eq 3 ] && [[ "$out" == "$c (mailcheck) "* ]] || { echo "FAIL: $c --version: exit $rc, '$out'"; fail=1; }
 done
-# The slim libcurl is installed by default: beside the binary, under its budget, loading only
-# libssl, libcrypto, libz and libc. Without it (SLIM_LIBCURL=no) the binary uses Debian's
-# libcurl.so.4. Both are found by the binary and work end to end.
-slim="$dest/plugins/libmailcheck-curl.so"
-if [ ! -f "$slim" ]; then echo "FAIL: make install did not install libmailcheck-curl.so"; fail=1
-else
-    slim_size=$(stat -c %s "$slim")
-    if [ "$slim_size" -ge $((2 * 1000 * 1000)) ]; then echo "FAIL: libmailcheck-curl.so is $slim_size bytes (budget 2 MB)"; fail=1; fi
-    extra=$(ldd "$slim" | awk '{print $1}' | grep -vE '^(linux-vdso|libssl|libcrypto|libz|libc)\.so|ld-linux' || true)
-    if [ -n "$extra" ]; then echo "FAIL: libmailcheck-curl.so loads more than libssl, libcrypto, libz: $(echo $extra)"; fail=1; fi
-fi
+# The slim libcurls are installed by default, beside the binary, under their budget:
+# libmailcheck-curl.so loads only libssl, libcrypto, libz and libc; libmailcheck-curl-plain.so
+# (plain-text checks) only libz and libc. Without them (SLIM_LIBCURL=no) the binary uses
+# Debian's libcurl.so.4. Each is found by the binary and works end to end.
+slim_library() { # FILE ALLOWED-LIBS-REGEX
+    local lib="$dest/plugins/$1" size extra
+    if [ ! -f "$lib" ]; then echo "FAIL: make install did not install $1"; fail=1; return; fi
+    size=$(stat -c %s "$lib")
+    if [ "$size" -ge $((2 * 1000 * 1000)) ]; then echo "FAIL: $1 is $size bytes (budget 2 MB)"; fail=1; fi
+    extra=$(ldd "$lib" | awk '{print $1}' | grep -vE "^($2)\.so|^linux-vdso|ld-linux" || true)
+    if [ -n "$extra" ]; then echo "FAIL: $1 loads more than it should: $(echo $extra)"; fail=1; fi
+}
+slim_library libmailcheck-curl.so 'libssl|libcrypto|libz|libc'
+slim_library libmailcheck-curl-plain.so 'libz|libc'
 make --no-print-directory install DESTDIR="$dest" PLUGINDIR=/debian MANDIR=/man SLIM_LIBCURL=no >/dev/null
-[ ! -e "$dest/debian/libmailcheck-curl.so" ] || { echo "FAIL: SLIM_LIBCURL=no still installed libmailcheck-curl.so"; fail=1; }
+for f in libmailcheck-curl.so libmailcheck-curl-plain.so; do
+    [ ! -e "$dest/debian/$f" ] || { echo "FAIL: SLIM_LIBCURL=no still installed $f"; fail=1; }
+done
 if ./scripts/stacks/mailstack.sh status >/dev/null 2>&1; then
     eval "$(./scripts/stacks/mailstack.sh env)"
-    for variant in "plugins:from $dest/plugins/libmailcheck-curl.so" "debian:from libcurl.so.4"; do
-        dir=${variant%%:*} want=${variant#*:}
+    tls=(-p "$SUBMISSION_PORT" --starttls --cacert "$CA_CERT" --sni "$TLS_SERVER_NAME")
+    plain=(-p "$SMTP_PORT")
+    for variant in "plugins:tls:from $dest/plugins/libmailcheck-curl.so" "plugins:plain:from $dest/plugins/libmailcheck-curl-plain.so" \
+                   "debian:tls:from libcurl.so.4" "debian:plain:from libcurl.so.4"; do
+        IFS=: read -r dir mode want <<<"$variant"
+        if [ "$mode" = tls ]; then args=("${tls[@]}"); else args=("${plain[@]}"); fi
         set +e
-        out=$(env -u MAILCHECK_LIBCURL "$dest/$dir/check_smtp_session" -H "$MAIL_HOST" -p "$SMTP_PORT" --starttls --cacert "$CA_CERT" --sni "$TLS_SERVER_NAME" -vv); rc=$?
+        out=$(env -u MAILCHECK_LIBCURL "$dest/$dir/check_smtp_session" -H "$MAIL_HOST" "${args[@]}" -vv); rc=$?
         set -e
         if [ "$rc" -ne 0 ] || ! grep -qF "$want" <<<"$out"; then
-            echo "FAIL: check_smtp_session installed under /$dir: exit $rc, expected libcurl $want"; echo "$out" | head -5; fail=1
+            echo "FAIL: check_smtp_session ($mode) installed under /$dir: exit $rc, expected libcurl $want"; echo "$out" | head -5; fail=1
         fi
     done
 fi

@@ -5,8 +5,9 @@
 set -euo pipefail
 
 packages=(
-  # build
-  libcurl4-openssl-dev libssl-dev zlib1g-dev pkg-config make gcc
+  # build (libstdc++-12-dev: libstdc++.a, linked statically into the release binary, which
+  # then loads one shared library fewer at every start)
+  libcurl4-openssl-dev libssl-dev zlib1g-dev pkg-config make gcc libstdc++-12-dev
   # the test mail stack
   postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-lmtpd dovecot-sieve openssl python3
   # peers for the benchmark, and mandoc for the man-page lint

@@ -16,7 +16,7 @@ STACK_SUITES=(
     IMAPLoginCheckTests IMAPTraceTests POP3LoginCheckTests SMTPCheckTests SMTPAuthProofTests LoginProofTests
     MTAQueueEximTests MTAQueuePostfixTests
     SchedulerConfigTests SchedulerMonitTests SchedulerNagiosTests
-    LoadTests TLSStallTests OpenMetricsTests SchedulerIcingaTests DebianPackageTests
+    LoadTests TLSStallTests PlainLibraryStackTests OpenMetricsTests SchedulerIcingaTests DebianPackageTests
     WebmailLoginCheckTests WebmailSOGoTests DAVRadicaleTests DAVXandikosTests
 )
 

@@ -8,29 +8,51 @@
 
 mc_curl_api mc_curl;
 static int loaded = 0;
+static int wants_tls = 1;
+static int has_tls = 1;
 static char loaded_from[512] = "";
 
 const char *mc_curl_path(void) { return loaded_from; }
 
+void mc_curl_prepare(int needs_tls) {
+    if (!loaded) wants_tls = needs_tls != 0;
+}
+
+int mc_curl_has_tls(void) { return loaded && has_tls; }
+
+/// Opens a library beside the real executable, or returns NULL when it is not there.
+static void *open_beside_self(const char *name, int flags) {
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 64);
+    if (n <= 0) return NULL;
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    if (slash == NULL) return NULL;
+    snprintf(slash + 1, sizeof self - (size_t)(slash + 1 - self), "%s", name);
+    if (access(self, R_OK) != 0) return NULL;
+    void *lib = dlopen(self, flags);
+    if (lib != NULL) snprintf(loaded_from, sizeof loaded_from, "%s", self);
+    return lib;
+}
+
 /// The slim libcurl (scripts/build-slim-libcurl.sh), when installed beside the real executable
 /// (`make install SLIM_LIBCURL=yes`): it loads only libssl, libcrypto and libz instead of
-/// Debian libcurl's thirty-odd libraries, which halves a network check's start-up.
+/// Debian libcurl's thirty-odd libraries, which halves a network check's start-up. A check
+/// that said it needs no TLS (mc_curl_prepare(0)) gets libmailcheck-curl-plain.so, which loads
+/// neither libssl nor libcrypto; when that is missing, the full one.
+///
+/// RTLD_DEEPBIND: the library's own references (curl's into libssl, libssl's into libcrypto)
+/// are looked up in its own dependencies first instead of first among the executable's ~2,200
+/// exported symbols: 1.2M fewer instructions (4 %) for a STARTTLS check, measured with callgrind.
 static void *open_slim(void) {
     const char *override = getenv("MAILCHECK_LIBCURL");
     if (override != NULL && override[0] != '\0') {
         snprintf(loaded_from, sizeof loaded_from, "%s", override);
         return dlopen(override, RTLD_LAZY | RTLD_LOCAL);
     }
-    char self[4096];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 32);
-    if (n <= 0) return NULL;
-    self[n] = '\0';
-    char *slash = strrchr(self, '/');
-    if (slash == NULL) return NULL;
-    strcpy(slash + 1, "libmailcheck-curl.so");
-    if (access(self, R_OK) != 0) return NULL;
-    void *lib = dlopen(self, RTLD_LAZY | RTLD_LOCAL);
-    if (lib != NULL) snprintf(loaded_from, sizeof loaded_from, "%s", self);
+    void *lib = NULL;
+    if (!wants_tls) lib = open_beside_self("libmailcheck-curl-plain.so", RTLD_LAZY | RTLD_LOCAL | RTLD_DEEPBIND);
+    if (lib == NULL) lib = open_beside_self("libmailcheck-curl.so", RTLD_LAZY | RTLD_LOCAL | RTLD_DEEPBIND);
     return lib;
 }
 
@@ -84,6 +106,8 @@ int mc_curl_load(char *error, size_t error_length) {
         snprintf(error, error_length, "curl_global_init failed (code %d)", (int)rc);
         return -1;
     }
+    // The plain library marks itself: TLS asked of it must fail with a clear reason, never run.
+    has_tls = dlsym(lib, "mailcheck_curl_without_tls") == NULL;
     mc_curl = api;
     loaded = 1;
     return 0;

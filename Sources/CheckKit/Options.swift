@@ -28,12 +28,11 @@ public struct OptionSpec: Sendable {
 public struct ParsedOptions: Sendable {
     var values: [String: [String]] = [:]
     var counts: [String: Int] = [:]
-    let specs: [String: OptionSpec]
+    /// The specs in their order; searched only to name an option in a message.
+    let specs: [OptionSpec]
 
     init(specs: [OptionSpec]) {
-        var byName: [String: OptionSpec] = [:]
-        for spec in specs { byName[spec.long] = spec }
-        self.specs = byName
+        self.specs = specs
     }
 
     /// The last value given (the command line overrides extra-opts).
@@ -48,7 +47,7 @@ public struct ParsedOptions: Sendable {
     public func has(_ long: String) -> Bool { values[long] != nil || counts[long] != nil }
 
     /// The option as messages name it (`-p/--port`, `--smtp-port`), from its spec.
-    public func displayName(_ long: String) -> String { specs[long]?.displayName ?? "--\(long)" }
+    public func displayName(_ long: String) -> String { specs.last(where: { $0.long == long })?.displayName ?? "--\(long)" }
 
     /// An integer option within `bounds`, or `defaultValue` when absent.
     public func int(_ long: String, default defaultValue: Int, in bounds: ClosedRange<Int>) throws(UsageError) -> Int {
@@ -120,12 +119,11 @@ public enum OptionParser {
     /// Parses `arguments` against `specs`; a bad one is a usage error naming it.
     public static func parse(_ arguments: [String], specs: [OptionSpec]) throws(UsageError) -> ParsedOptions {
         var parsed = ParsedOptions(specs: specs)
-        var byLong: [String: OptionSpec] = [:]
-        var byShort: [Character: OptionSpec] = [:]
-        for spec in specs {
-            byLong[spec.long] = spec
-            if let s = spec.short { byShort[s] = spec }
-        }
+        // A run has a handful of arguments: searching the specs for each is cheaper than
+        // hashing every spec's name (and Characters) into dictionaries on every start.
+        // The last spec of a name wins, as a dictionary built in order would have it.
+        func byLong(_ name: String) -> OptionSpec? { specs.last { $0.long == name } }
+        func byShort(_ c: Character) -> OptionSpec? { specs.last { $0.short == c } }
         var i = 0
         func take(_ spec: OptionSpec, inline: String?) throws(UsageError) {
             if spec.valueName == nil {
@@ -157,13 +155,13 @@ public enum OptionParser {
                 } else {
                     name = String(body)
                 }
-                guard let spec = byLong[name] else { throw UsageError("unknown option --\(name)") }
+                guard let spec = byLong(name) else { throw UsageError("unknown option --\(name)") }
                 try take(spec, inline: inline)
             } else if arg.hasPrefix("-") && arg.count > 1 {
                 var rest = Substring(arg.dropFirst())
                 while let c = rest.first {
                     rest = rest.dropFirst()
-                    guard let spec = byShort[c] else { throw UsageError("unknown option -\(c)") }
+                    guard let spec = byShort(c) else { throw UsageError("unknown option -\(c)") }
                     if spec.valueName != nil {
                         try take(spec, inline: rest.isEmpty ? nil : String(rest))
                         break

@@ -9,7 +9,8 @@ public struct PhaseThresholds: Sendable {
 
     /// The two repeatable phase options, naming the phases in the help.
     public static func phaseSpecs<Phase: PhaseName>(_ phases: [Phase], note: String = "") -> [OptionSpec] {
-        let phases = phases.map(\.rawValue)
+        // Closures, not key paths: this runs unspecialised on every start, where a key path is dear.
+        let phases = phases.map { $0.rawValue }
         return [
             OptionSpec("phase-warning", value: "PHASE=RANGE",
                        help: "WARNING when a phase's seconds are outside RANGE; PHASE is one of \(phases.joined(separator: ", "))\(note); repeatable."),
@@ -26,7 +27,7 @@ public struct PhaseThresholds: Sendable {
     /// unknown phase name is a usage error naming it.
     public init<Phase: PhaseName>(_ options: ParsedOptions, phases: [Phase]) throws(UsageError) {
         total = try options.thresholds()
-        let phases = phases.map(\.rawValue)
+        let phases = phases.map { $0.rawValue }
         let warnings = try options.namedRanges("phase-warning", names: phases)
         let criticals = try options.namedRanges("phase-critical", names: phases)
         var byPhase: [String: Thresholds] = [:]

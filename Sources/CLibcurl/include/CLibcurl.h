@@ -35,8 +35,30 @@ extern mc_curl_api mc_curl;
 /// reason into error (NUL-terminated) and returns -1. Safe to call again after success.
 int mc_curl_load(char *error, size_t error_length);
 
+/// Says, before the first mc_curl_load(), whether this run may need TLS; without TLS the loader
+/// prefers libmailcheck-curl-plain.so (no libssl, no libcrypto). Ignored once loaded.
+void mc_curl_prepare(int needs_tls);
+
+/// 1 when the loaded libcurl can speak TLS; 0 for libmailcheck-curl-plain.so or before loading.
+int mc_curl_has_tls(void);
+
 /// Which library mc_curl_load() opened (a path, or "libcurl.so.4"), for -vv.
 const char *mc_curl_path(void);
+
+/// The server's leaf certificate, as read from the TLS connection (peercert.c).
+typedef struct {
+    long long not_after;   ///< expiry, seconds since the epoch
+    char subject[512];     ///< OpenSSL's one-line form, `O = Example, CN = mail.example`
+    char issuer[512];
+} mc_peer_certificate;
+
+/// 1 when the loaded libcurl uses OpenSSL and mc_read_peer_certificate can work (resolves
+/// OpenSSL's functions from the libssl already loaded, once); 0 otherwise (then CERTINFO).
+int mc_peer_certificate_supported(void);
+
+/// Fills out from the connection's peer certificate (CURLINFO_TLS_SSL_PTR); 0 on success.
+/// Valid while the TLS connection is open: call it from the debug callback after the handshake.
+int mc_read_peer_certificate(CURL *handle, mc_peer_certificate *out);
 
 /// Write and read callbacks share curl's signature: (buffer, size, nitems, userdata).
 typedef size_t (*mc_data_callback)(char *buffer, size_t size, size_t nitems, void *userdata);

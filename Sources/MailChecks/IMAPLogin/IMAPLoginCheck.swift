@@ -58,7 +58,11 @@ public struct IMAPLoginCheck: MonitoringCheck {
         try OAuth2Options.validate(oauth2, mechanism: mechanism, credentials: credentials, option: "--auth-mechanism")
     }
 
+    /// True when this run may use TLS; without it the check loads the plain libcurl.
+    public var needsTLS: Bool { LibraryChoice.needsTLS(connection, oauth2: oauth2) }
+
     public func run(_ context: RunContext) throws(CheckError) -> CheckReport {
+        CurlLibrary.prepare(needsTLS: needsTLS)
         let user = credentials.username ?? ""
         // The hint goes on outside the OAuth2 retry, which looks only at the typed cause.
         let (session, visit) = try LoginHint.naming("auth-mechanism") { () throws(CheckError) in

@@ -32,7 +32,7 @@ struct OAuth2TokenEndpoint {
         try easy.set(CURLOPT_FOLLOWLOCATION, 0)
         try easy.set(CURLOPT_COPYPOSTFIELDS, body)
         try easy.set(CURLOPT_HTTPHEADER, list: ["Accept: application/json", "Content-Type: application/x-www-form-urlencoded"])
-        if let caFile { try easy.set(CURLOPT_CAINFO, caFile) }
+        if url.lowercased().hasPrefix("https:") { try easy.useCAs(file: caFile, directory: nil) }
         let remaining = max(1, Int((deadline.remaining * 1000).rounded(.down)))
         try easy.set(CURLOPT_TIMEOUT_MS, remaining)
         try easy.set(CURLOPT_CONNECTTIMEOUT_MS, remaining)

@@ -38,7 +38,11 @@ public struct POP3LoginCheck: MonitoringCheck {
         try OAuth2Options.validate(oauth2, mechanism: mechanism, credentials: credentials, option: "--auth-mechanism")
     }
 
+    /// True when this run may use TLS; without it the check loads the plain libcurl.
+    public var needsTLS: Bool { LibraryChoice.needsTLS(connection, oauth2: oauth2) }
+
     public func run(_ context: RunContext) throws(CheckError) -> CheckReport {
+        CurlLibrary.prepare(needsTLS: needsTLS)
         let user = credentials.username ?? ""
         let (login, c) = try LoginHint.naming("auth-mechanism") { () throws(CheckError) in
             try OAuth2Token.login(oauth2, mechanism: mechanism, credentials: credentials, context: context) { (secret: String) throws(CheckError) in

@@ -46,7 +46,11 @@ public struct SMTPCheck: MonitoringCheck {
         if oauth2.isSet && !credentials.isSet { throw UsageError("an OAuth2 login needs -U/--username") }
     }
 
+    /// True when this run may use TLS; without it the check loads the plain libcurl.
+    public var needsTLS: Bool { LibraryChoice.needsTLS(connection, oauth2: oauth2) }
+
     public func run(_ context: RunContext) throws(CheckError) -> CheckReport {
+        CurlLibrary.prepare(needsTLS: needsTLS)
         guard credentials.isSet else {
             return report(try SMTPSession.converse(connection, helo: helo, login: nil, deadline: context.deadline, wording: TransportWords(), log: context), login: nil, now: context.clock.now())
         }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CLibcurl
 
 // The C callbacks every handle installs; each finds its Swift object through the opaque user
@@ -19,9 +22,16 @@ let uploadCallback: mc_data_callback = { buffer, size, count, user in
         .read(into: UnsafeMutableRawBufferPointer(start: buffer, count: size * count))
 }
 
-let transcriptCallback: curl_debug_callback = { _, type, data, size, user in
+let transcriptCallback: curl_debug_callback = { handle, type, data, size, user in
     guard let user, let data else { return 0 }
     let transcript = Unmanaged<Transcript>.fromOpaque(user).takeUnretainedValue()
+    // curl notes "Server certificate:" right after the handshake, while the connection's SSL
+    // object holds the peer's certificate: read its facts now (CURLOPT_CERTINFO's text is dearer).
+    if transcript.readsCertificate, type == CURLINFO_TEXT, let handle, size >= 19,
+       memcmp(data, "Server certificate:", 19) == 0 {
+        var peer = mc_peer_certificate()
+        if mc_read_peer_certificate(handle, &peer) == 0 { transcript.certificate = CertificateFacts(peer) }
+    }
     // Every event (a command sent, a TLS handshake message, a note) may follow a send that put
     // the kernel back into delayed-ACK mode: leave it before the server's next segment arrives.
     transcript.acknowledgement?.rearm()

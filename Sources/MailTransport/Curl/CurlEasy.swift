@@ -67,11 +67,16 @@ public final class CurlEasy {
 
     /// Sets a `long` option.
     public func set(_ option: CURLoption, _ value: Int) throws(CheckError) {
+        if option == CURLOPT_USE_SSL && value != Int(CURLUSESSL_NONE.rawValue) { try CurlLibrary.requireTLS("STARTTLS") }
         try check(mc_setopt_long(handle, option, value), option)
     }
 
     /// Sets a string option (curl copies it).
     public func set(_ option: CURLoption, _ value: String) throws(CheckError) {
+        if option == CURLOPT_URL, let scheme = value.split(separator: ":", maxSplits: 1).first,
+           ["https", "imaps", "pop3s", "smtps", "ftps", "ldaps"].contains(scheme.lowercased()) {
+            try CurlLibrary.requireTLS("\(scheme.lowercased())://")
+        }
         try check(mc_setopt_string(handle, option, value), option)
     }
 
@@ -215,6 +220,35 @@ public final class CurlEasy {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return .again }
         var got = 0
         return CurlIO(mc_easy_recv(handle, base, buffer.count, &got), count: got)
+    }
+
+    /// Asks for the server's certificate facts: read from the TLS connection right after the
+    /// handshake when libcurl uses OpenSSL, else through CURLOPT_CERTINFO.
+    public func collectCertificate() throws(CheckError) {
+        if mc_peer_certificate_supported() != 0 {
+            transcript.readsCertificate = true
+        } else {
+            try set(CURLOPT_CERTINFO, 1)
+        }
+    }
+
+    /// The server's leaf certificate of the last TLS handshake (collectCertificate() first).
+    public func peerCertificate() -> CertificateFacts? {
+        transcript.certificate ?? CertificateFacts(chain: certificateChain())
+    }
+
+    /// Trust anchors: the user's CA file or directory as given; else only the system's hashed
+    /// CA directory, where OpenSSL reads just the CA it needs, instead of curl's default bundle
+    /// file, which it parses whole (every CA of the system) on every run.
+    public func useCAs(file: String?, directory: String?) throws(CheckError) {
+        if file != nil || directory != nil {
+            if let file { try set(CURLOPT_CAINFO, file) }
+            if let directory { try set(CURLOPT_CAPATH, directory) }
+            return
+        }
+        guard let system = CurlLibrary.systemCADirectory else { return }
+        try clear(CURLOPT_CAINFO)
+        try set(CURLOPT_CAPATH, system)
     }
 
     /// The certificate chain's fields (leaf first), when CURLOPT_CERTINFO was set.

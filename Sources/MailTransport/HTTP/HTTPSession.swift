@@ -88,11 +88,10 @@ public final class HTTPSession {
         if let v = tls.ipVersion { try easy.set(CURLOPT_IPRESOLVE, v == 4 ? Int(CURL_IPRESOLVE_V4) : Int(CURL_IPRESOLVE_V6)) }
         try easy.set(CURLOPT_SSL_VERIFYPEER, tls.insecure ? 0 : 1)
         try easy.set(CURLOPT_SSL_VERIFYHOST, tls.insecure ? 0 : 2)
-        if let f = tls.caFile { try easy.set(CURLOPT_CAINFO, f) }
-        if let p = tls.caPath { try easy.set(CURLOPT_CAPATH, p) }
+        try easy.useCAs(file: tls.caFile, directory: tls.caPath)
         if let c = tls.clientCert { try easy.set(CURLOPT_SSLCERT, c) }
         if let k = tls.clientKey { try easy.set(CURLOPT_SSLKEY, k) }
-        try easy.set(CURLOPT_CERTINFO, 1)
+        try easy.collectCertificate()
         if let host = tls.connectHost { try easy.connect(to: host, port: tls.connectPort) }
     }
 
@@ -165,7 +164,7 @@ public final class HTTPSession {
         log.append((request.phase, request.method, request.url, status, seconds))
         context?.log(2, "http: \(request.phase): \(request.method) \(request.url) -> \(status) in \(NumberFormat.seconds(seconds))")
         if certificate == nil, request.url.lowercased().hasPrefix("https:") {
-            certificate = CertificateFacts(chain: easy.certificateChain())
+            certificate = easy.peerCertificate()
         }
         guard outcome.ok else { throw HTTPErrors.error(outcome, request: request, deadline: deadline, body: easy.body,
                                                           osErrno: easy.long(CURLINFO_OS_ERRNO), wording: wording) }

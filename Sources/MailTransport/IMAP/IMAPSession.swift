@@ -197,7 +197,7 @@ public final class IMAPSession {
                                                implicitTLS: connection.tls == .implicit)
         greeting = timeline.greeting?.line ?? ""
         tlsSession = timeline.tlsSession
-        if connection.tls != .plain { certificate = CertificateFacts(chain: easy.certificateChain()) }
+        if connection.tls != .plain { certificate = easy.peerCertificate() }
     }
 
     func absorbCapabilities(_ timeline: IMAPTimeline, loggedIn: Bool, explicit: [String]) {

@@ -67,7 +67,7 @@ public final class IMAPWatchConnection {
         socket = easy.activeSocket() ?? -1
         connectPhases = timeline.connectPhases(resolved: easy.seconds(CURLINFO_NAMELOOKUP_TIME_T), implicitTLS: connection.tls == .implicit)
         tlsSession = timeline.tlsSession
-        if connection.tls != .plain { certificate = CertificateFacts(chain: easy.certificateChain()) }
+        if connection.tls != .plain { certificate = easy.peerCertificate() }
         if login.mechanism == .login { try sendLogin(offered: offered) }
         if login.mechanism == .xoauth2 { try sendXOAUTH2(offered: offered) }
         if capabilities.isEmpty {

@@ -81,7 +81,7 @@ public enum POP3Session {
                 first = timeline
                 phases = timeline.connectPhases(resolved: easy.seconds(CURLINFO_NAMELOOKUP_TIME_T), implicitTLS: connection.tls == .implicit)
                 // Certificate info belongs to the transfer that did the handshake.
-                if connection.tls != .plain { certificate = CertificateFacts(chain: easy.certificateChain()) }
+                if connection.tls != .plain { certificate = easy.peerCertificate() }
             }
             guard outcome.ok else {
                 throw failure(outcome, timeline, first: first ?? timeline, connection: connection, login: login,

@@ -52,7 +52,7 @@ public enum SMTPSession {
             banner: timeline.banner,
             extensions: timeline.extensions,
             tlsSession: timeline.tlsSession,
-            certificate: CertificateFacts(chain: easy.certificateChain()))
+            certificate: easy.peerCertificate())
     }
 
     /// URL (with the EHLO name), TLS and login on a fresh handle; returns the scheme (`smtps`).

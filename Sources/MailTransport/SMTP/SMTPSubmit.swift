@@ -100,7 +100,7 @@ public final class SMTPSubmitter {
             phases: phases, acceptedAt: easy.transcript.start + accepted.time, seconds: accepted.time,
             reply: accepted.line, queueID: Self.queueID(accepted.line),
             tlsSession: timeline.tlsSession,
-            certificate: connection.tls == .plain ? nil : CertificateFacts(chain: easy.certificateChain()))
+            certificate: connection.tls == .plain ? nil : easy.peerCertificate())
     }
 
     /// Says QUIT and closes, waiting for the reply at most the time left (1-5 s: curl counts whole seconds here).

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CLibcurl
 import CheckKit
 
 /// Facts about the server's leaf certificate, from curl's certificate info.
@@ -15,6 +16,18 @@ public struct CertificateFacts: Sendable {
     /// Days until expiry (negative once expired), at `now` (the run's clock, seconds since the epoch).
     public func daysLeft(now: Double) -> Double {
         (expiresAt - now) / 86400
+    }
+
+    /// The facts read from the TLS connection (CLibcurl's peercert.c).
+    init(_ peer: mc_peer_certificate) {
+        var copy = peer
+        func text(_ field: UnsafeRawPointer) -> String? {
+            let s = String(cString: field.assumingMemoryBound(to: CChar.self))
+            return s.isEmpty ? nil : s
+        }
+        subject = withUnsafeBytes(of: &copy.subject) { text($0.baseAddress!) }
+        issuer = withUnsafeBytes(of: &copy.issuer) { text($0.baseAddress!) }
+        expiresAt = Double(peer.not_after)
     }
 
     /// Reads the leaf (first) certificate of a chain; nil when curl gave no expiry date.

@@ -182,11 +182,10 @@ public struct ConnectionOptions: Sendable {
         guard tls != .plain else { return }
         try easy.set(CURLOPT_SSL_VERIFYPEER, insecure ? 0 : 1)
         try easy.set(CURLOPT_SSL_VERIFYHOST, insecure ? 0 : 2)
-        if let caFile { try easy.set(CURLOPT_CAINFO, caFile) }
-        if let caPath { try easy.set(CURLOPT_CAPATH, caPath) }
+        try easy.useCAs(file: caFile, directory: caPath)
         if let clientCert { try easy.set(CURLOPT_SSLCERT, clientCert) }
         if let clientKey { try easy.set(CURLOPT_SSLKEY, clientKey) }
-        try easy.set(CURLOPT_CERTINFO, 1)
+        try easy.collectCertificate()
     }
 
     /// Overall and connect timeouts from the time left; curl's own timeout comes slightly

@@ -29,6 +29,11 @@ public final class Transcript {
     /// A received line this matches makes the debug callback shut the socket (see
     /// CurlEasy.hangUp(onReceiving:)); nil: never.
     var hangUpOn: ((String) -> Bool)?
+    /// True when the debug callback reads the server's certificate after each TLS handshake
+    /// (CurlEasy.collectCertificate()); the last one read is in `certificate`.
+    var readsCertificate = false
+    /// The server's leaf certificate, read during the last TLS handshake.
+    var certificate: CertificateFacts?
     static let maxEvents = 4000
 
     init(redact: @escaping @Sendable (String) -> String) { self.redact = redact }
@@ -53,7 +58,7 @@ public final class Transcript {
         for piece in bytes.prefix(4096).split(whereSeparator: { $0 == 10 || $0 == 13 }) where events.count < Transcript.maxEvents {
             // A server's bytes are shown as sent: invalid UTF-8 and control, bidi and zero-width
             // code points escaped (SafeText), never silently replaced.
-            var line = String(SafeText.decode(piece.prefix(512)).prefix(512))
+            var line = String(SafeText.decode(UnsafeRawBufferPointer(rebasing: piece.prefix(512))).prefix(512))
             if direction == .info { line = Self.namingPeer(line, peer: peerName) }
             events.append(Event(time: now, direction: direction, line: direction == .sent ? redact(line) : line))
         }

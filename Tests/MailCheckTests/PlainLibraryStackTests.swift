@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+
+/// The installed layout (the binary with both slim libcurls beside it) against the test stack:
+/// plain-text checks load libmailcheck-curl-plain.so, TLS checks libmailcheck-curl.so (the
+/// loader says which at -vv, `libcurl ... from PATH`), and TLS asked of the plain library is
+/// UNKNOWN with the reason, never a crash and never a connection in clear.
+@Suite(.serialized) struct PlainLibraryStackTests {
+    /// A directory like `make install` makes: the debug binary (hard-linked, or copied when the
+    /// link fails), check_* symlinks, and the libraries the build script made.
+    static let installed: Result<String, any Error> = Result {
+        let built = try Plugin.exec("/bin/bash", [Plugin.root + "/scripts/build-slim-libcurl.sh", Plugin.root + "/.build-slim-curl"], limit: 120)
+        let libraries = built.stdout.split(separator: "\n").map(String.init).filter { $0.hasSuffix(".so") }
+        guard built.code == 0, libraries.count == 2 else { throw Failure("build-slim-libcurl.sh: \(built)") }
+        // Directories of earlier test processes (no longer running) go first.
+        let build = Plugin.root + "/.build"
+        for old in (try? FileManager.default.contentsOfDirectory(atPath: build)) ?? [] where old.hasPrefix("plain-library-") {
+            if let pid = Int32(old.dropFirst("plain-library-".count)), pid != getpid(), kill(pid, 0) != 0 {
+                try? FileManager.default.removeItem(atPath: build + "/" + old)
+            }
+        }
+        let dir = build + "/plain-library-\(getpid())"
+        try? FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir + "/fallback", withIntermediateDirectories: true)
+        for target in [dir, dir + "/fallback"] {
+            if link(Plugin.buildDir + "/mailcheck", target + "/mailcheck") != 0 {
+                try FileManager.default.copyItem(atPath: Plugin.buildDir + "/mailcheck", toPath: target + "/mailcheck")
+            }
+            for name in ["check_smtp_session", "check_imap_login", "check_pop3_login"] {
+                _ = symlink("mailcheck", "\(target)/\(name)")
+            }
+        }
+        for library in libraries {
+            try FileManager.default.copyItem(atPath: library, toPath: dir + "/" + (library as NSString).lastPathComponent)
+        }
+        // Only the library with TLS: the plain checks fall back to it.
+        try FileManager.default.copyItem(atPath: dir + "/libmailcheck-curl.so", toPath: dir + "/fallback/libmailcheck-curl.so")
+        return dir
+    }
+
+    struct Failure: Error, CustomStringConvertible { let description: String; init(_ d: String) { description = d } }
+
+    var tls: [String] { ["--cacert", MailStack.caCert, "--sni", MailStack["TLS_SERVER_NAME"]] }
+    var login: [String] { ["-U", MailStack["ALICE_USER"], "--password-file", MailStack["ALICE_PASS_FILE"]] }
+
+    /// Runs an installed check with -vv (MAILCHECK_LIBCURL unset: the loader's own choice).
+    func run(_ name: String, _ arguments: [String], in sub: String = "", environment: [String: String] = [:]) throws -> PluginRun {
+        let dir = try Self.installed.get() + sub
+        var env = environment
+        if env["MAILCHECK_LIBCURL"] == nil { env["MAILCHECK_LIBCURL"] = "" }
+        return try Plugin.exec("\(dir)/\(name)", ["-H", MailStack.host, "-vv"] + arguments, environment: env)
+    }
+
+    func expectLoaded(_ r: PluginRun, _ library: String, in sub: String = "") throws {
+        let path = try Self.installed.get() + sub + "/" + library
+        #expect(r.code == 0, "\(r)")
+        #expect(r.stdout.contains("libcurl 7.") && r.stdout.contains(" from \(path))"), "expected \(path): \(r)")
+    }
+
+    @Test func plainChecksLoadThePlainLibrary() throws {
+        try expectLoaded(run("check_smtp_session", ["-p", MailStack["SMTP_PORT"]]), "libmailcheck-curl-plain.so")
+        try expectLoaded(run("check_imap_login", ["-p", MailStack["IMAP_PORT"]] + login), "libmailcheck-curl-plain.so")
+        try expectLoaded(run("check_pop3_login", ["-p", MailStack["POP3_PORT"]] + login), "libmailcheck-curl-plain.so")
+    }
+
+    @Test func tlsChecksLoadTheFullLibraryWithCertificateFacts() throws {
+        let smtp = try run("check_smtp_session", ["-p", MailStack["SUBMISSION_PORT"], "--starttls"] + tls)
+        try expectLoaded(smtp, "libmailcheck-curl.so")
+        #expect(smtp.metric("cert_days") != nil, "\(smtp)")
+        let imap = try run("check_imap_login", ["-p", MailStack["IMAPS_PORT"], "--tls"] + tls + login)
+        try expectLoaded(imap, "libmailcheck-curl.so")
+        #expect(imap.metric("cert_days") != nil, "\(imap)")
+        let pop3 = try run("check_pop3_login", ["-p", MailStack["POP3_PORT"], "--starttls"] + tls + login)
+        try expectLoaded(pop3, "libmailcheck-curl.so")
+    }
+
+    @Test func withoutThePlainLibraryPlainChecksUseTheFullOne() throws {
+        try expectLoaded(run("check_smtp_session", ["-p", MailStack["SMTP_PORT"]], in: "/fallback"), "libmailcheck-curl.so", in: "/fallback")
+    }
+
+    /// MAILCHECK_LIBCURL forces the plain library on a TLS check: the transport refuses before
+    /// any byte goes out, with the reason.
+    @Test func tlsOnThePlainLibraryIsUnknownWithTheReason() throws {
+        let plain = try Self.installed.get() + "/libmailcheck-curl-plain.so"
+        for (name, arguments) in [("check_smtp_session", ["-p", MailStack["SUBMISSION_PORT"], "--starttls"]),
+                                  ("check_smtp_session", ["-p", MailStack["SUBMISSIONS_PORT"], "--tls"]),
+                                  ("check_imap_login", ["-p", MailStack["IMAPS_PORT"], "--tls"] + login),
+                                  ("check_pop3_login", ["-p", MailStack["POP3_PORT"], "--starttls"] + login)] {
+            let r = try run(name, arguments + tls, environment: ["MAILCHECK_LIBCURL": plain])
+            #expect(r.code == 3 && r.status.contains("needs TLS, but the libcurl this run loaded has none (\(plain))"), "\(name) \(arguments): \(r)")
+            #expect(r.stdout.contains("MAILCHECK_LIBCURL names a libcurl without TLS"), "\(r)")
+        }
+    }
+}
