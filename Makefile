@@ -24,14 +24,23 @@ SWIFT      ?= swift
 # then loads only libc and libm at start, two shared libraries fewer on every run (issue 14).
 # The linker picks libstdc++.a over libstdc++.so because its directory is searched first.
 STDCXX_DIR = $(CURDIR)/.build/static-libstdc++
+# Linked by lld (the Swift toolchain's own) with packed relative relocations (DT_RELR, glibc
+# 2.36): the static Swift stdlib needs 21,000 of them, which as RELA records were half a MiB the
+# loader read on every run; packed they are 4 KiB, and a plain check starts 0.15 ms sooner. The
+# binary stays position-independent (ASLR): a non-PIE link needs no relocations at all and was
+# 0.1 ms faster still, but plugins parse what hostile servers send (issue 14).
 BUILD_FLAGS = -c release --static-swift-stdlib -Xlinker -s \
-              -Xswiftc -L -Xswiftc $(STDCXX_DIR) -Xswiftc -Xclang-linker -Xswiftc -static-libgcc
+              -Xswiftc -L -Xswiftc $(STDCXX_DIR) -Xswiftc -Xclang-linker -Xswiftc -static-libgcc \
+              -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld -Xlinker -z -Xlinker pack-relative-relocs \
+              $(if $(ORDER_FILE),-Xlinker --symbol-ordering-file=$(ORDER_FILE) -Xlinker --no-warn-symbol-ordering)
+# The functions a check runs, placed side by side: fewer pages touched per run (scripts/startup-order.sh).
+ORDER_FILE ?= $(wildcard $(CURDIR)/scripts/startup-order.txt)
 
 # The checks are the binary's own list (CheckRegistry): never written out here.
 CHECKS     = $$($(LIST_CHECKS))
 LIST_CHECKS = .build/release/mailcheck --list
 
-.PHONY: all build install uninstall deb test demo bench clean
+.PHONY: all build install uninstall deb test demo bench clean print-build-flags
 
 all: build
 
@@ -75,6 +84,9 @@ demo:
 
 bench:
 	./scripts/bench.sh
+
+print-build-flags:
+	@echo $(BUILD_FLAGS)
 
 clean:
 	rm -rf .build

@@ -21,7 +21,8 @@ RUNS=${RUNS:-300}
 # loader at it), which is what SLIM_LIBCURL=no installs.
 DEBIAN_LIBCURL=libcurl.so.4
 cc -O2 -o "$BENCH_BIN/../bench-measure" scripts/bench-measure.c
-# measure LABEL command args...: one line of medians over RUNS runs (after 10 warm-up runs).
+# measure LABEL [VAR=value...] command args... [::: LABEL ...]...: one line of medians over RUNS
+# runs (after 10 warm-up runs) per command; several commands run interleaved (bench-measure.c).
 measure() { "$BENCH_BIN/../bench-measure" "$RUNS" 10 "$@"; }
 
 echo "machine: $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%d)"
