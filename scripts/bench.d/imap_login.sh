@@ -16,25 +16,33 @@ chmod 600 "$IMAP_CURLRC"
 printf 'user = "%s:%s"\n' "$ALICE_USER" "$(head -n 1 "$ALICE_PASS_FILE")" >"$IMAP_CURLRC"
 IMAP_LOGIN=(-U "$ALICE_USER" --password-file "$ALICE_PASS_FILE")
 
-measure "mailcheck check_imap_login (plain, INBOX)" "$BENCH_BIN/check_imap_login" -H "$MAIL_HOST" -p "$IMAP_PORT" "${IMAP_LOGIN[@]}"
-MAILCHECK_LIBCURL=$DEBIAN_LIBCURL measure "mailcheck check_imap_login (plain), Debian's libcurl" "$BENCH_BIN/check_imap_login" -H "$MAIL_HOST" -p "$IMAP_PORT" "${IMAP_LOGIN[@]}"
-measure "curl login + EXAMINE INBOX (plain)" curl -s -K "$IMAP_CURLRC" "imap://$MAIL_HOST:$IMAP_PORT/" -X "EXAMINE INBOX"
-measure "curl login + SELECT INBOX (plain)" curl -s -K "$IMAP_CURLRC" "imap://$MAIL_HOST:$IMAP_PORT/INBOX" -X NOOP
-measure "mailcheck check_imap_login --tls" "$BENCH_BIN/check_imap_login" -H "$MAIL_HOST" -p "$IMAPS_PORT" --tls --cacert "$CA_CERT" --sni localhost "${IMAP_LOGIN[@]}"
-MAILCHECK_LIBCURL=$DEBIAN_LIBCURL measure "mailcheck check_imap_login --tls, Debian's libcurl" "$BENCH_BIN/check_imap_login" -H "$MAIL_HOST" -p "$IMAPS_PORT" --tls --cacert "$CA_CERT" --sni localhost "${IMAP_LOGIN[@]}"
-measure "curl imaps login + EXAMINE INBOX" curl -s -K "$IMAP_CURLRC" --cacert "$CA_CERT" --connect-to "localhost:$IMAPS_PORT:$MAIL_HOST:$IMAPS_PORT" "imaps://localhost:$IMAPS_PORT/" -X "EXAMINE INBOX"
-measure "mailcheck check_imap_login --fetch-latest" "$BENCH_BIN/check_imap_login" -H "$MAIL_HOST" -p "$IMAP_PORT" "${IMAP_LOGIN[@]}" --fetch-latest
-measure "C check_imap (banner only)" "$MP/check_imap" -H "$MAIL_HOST" -p "$IMAP_PORT"
+# Each protocol's rows run interleaved (one of each in turn): Dovecot's password check makes
+# the wall time swing, and interleaving lays that swing on every row alike.
+IC=$BENCH_BIN/check_imap_login
+PC=$BENCH_BIN/check_pop3_login
+TLS=(--tls --cacert "$CA_CERT" --sni localhost)
+imap_rows=(
+    "mailcheck check_imap_login (plain, INBOX)" "$IC" -H "$MAIL_HOST" -p "$IMAP_PORT" "${IMAP_LOGIN[@]}"
+    ::: "mailcheck check_imap_login (plain), Debian's libcurl" MAILCHECK_LIBCURL="$DEBIAN_LIBCURL" "$IC" -H "$MAIL_HOST" -p "$IMAP_PORT" "${IMAP_LOGIN[@]}"
+    ::: "curl login + EXAMINE INBOX (plain)" curl -s -K "$IMAP_CURLRC" "imap://$MAIL_HOST:$IMAP_PORT/" -X "EXAMINE INBOX"
+    ::: "curl login + SELECT INBOX (plain)" curl -s -K "$IMAP_CURLRC" "imap://$MAIL_HOST:$IMAP_PORT/INBOX" -X NOOP
+    ::: "mailcheck check_imap_login --tls" "$IC" -H "$MAIL_HOST" -p "$IMAPS_PORT" "${TLS[@]}" "${IMAP_LOGIN[@]}"
+    ::: "mailcheck check_imap_login --tls, Debian's libcurl" MAILCHECK_LIBCURL="$DEBIAN_LIBCURL" "$IC" -H "$MAIL_HOST" -p "$IMAPS_PORT" "${TLS[@]}" "${IMAP_LOGIN[@]}"
+    ::: "curl imaps login + EXAMINE INBOX" curl -s -K "$IMAP_CURLRC" --cacert "$CA_CERT" --connect-to "localhost:$IMAPS_PORT:$MAIL_HOST:$IMAPS_PORT" "imaps://localhost:$IMAPS_PORT/" -X "EXAMINE INBOX"
+    ::: "mailcheck check_imap_login --fetch-latest" "$IC" -H "$MAIL_HOST" -p "$IMAP_PORT" "${IMAP_LOGIN[@]}" --fetch-latest
+    ::: "C check_imap (banner only)" "$MP/check_imap" -H "$MAIL_HOST" -p "$IMAP_PORT"
+)
 if [ -x "$MP/check_imap_receive" ]; then
     # Login, SELECT INBOX, SEARCH ALL, logout; it takes the password only on its command line.
-    measure "Perl check_imap_receive (SEARCH ALL)" "$MP/check_imap_receive" -H "$MAIL_HOST" -p "$IMAP_PORT" \
-        -U "$ALICE_USER" -P "$(head -n 1 "$ALICE_PASS_FILE")" -m INBOX -s ALL --imap-retries 1 --nodelete --peek
+    imap_rows+=(::: "Perl check_imap_receive (SEARCH ALL)" "$MP/check_imap_receive" -H "$MAIL_HOST" -p "$IMAP_PORT"
+        -U "$ALICE_USER" -P "$(head -n 1 "$ALICE_PASS_FILE")" -m INBOX -s ALL --imap-retries 1 --nodelete --peek)
 else
     echo "Perl check_imap_receive: not installed (apt-get install monitoring-plugins-contrib libmail-imapclient-perl)"
 fi
-measure "mailcheck check_pop3_login (plain, USER)" "$BENCH_BIN/check_pop3_login" -H "$MAIL_HOST" -p "$POP3_PORT" "${IMAP_LOGIN[@]}"
-measure "mailcheck check_pop3_login (AUTH PLAIN)" "$BENCH_BIN/check_pop3_login" -H "$MAIL_HOST" -p "$POP3_PORT" "${IMAP_LOGIN[@]}" --auth-mechanism PLAIN
-MAILCHECK_LIBCURL=$DEBIAN_LIBCURL measure "mailcheck check_pop3_login (plain, USER), Debian's libcurl" "$BENCH_BIN/check_pop3_login" -H "$MAIL_HOST" -p "$POP3_PORT" "${IMAP_LOGIN[@]}"
-measure "curl pop3 login + STAT" curl -s -K "$IMAP_CURLRC" "pop3://$MAIL_HOST:$POP3_PORT/" -X STAT -I
-measure "C check_pop (banner only)" "$MP/check_pop" -H "$MAIL_HOST" -p "$POP3_PORT"
+measure "${imap_rows[@]}"
+measure "mailcheck check_pop3_login (plain, USER)" "$PC" -H "$MAIL_HOST" -p "$POP3_PORT" "${IMAP_LOGIN[@]}" \
+    ::: "mailcheck check_pop3_login (AUTH PLAIN)" "$PC" -H "$MAIL_HOST" -p "$POP3_PORT" "${IMAP_LOGIN[@]}" --auth-mechanism PLAIN \
+    ::: "mailcheck check_pop3_login (plain, USER), Debian's libcurl" MAILCHECK_LIBCURL="$DEBIAN_LIBCURL" "$PC" -H "$MAIL_HOST" -p "$POP3_PORT" "${IMAP_LOGIN[@]}" \
+    ::: "curl pop3 login + STAT" curl -s -K "$IMAP_CURLRC" "pop3://$MAIL_HOST:$POP3_PORT/" -X STAT -I \
+    ::: "C check_pop (banner only)" "$MP/check_pop" -H "$MAIL_HOST" -p "$POP3_PORT"
 rm -f "$IMAP_CURLRC"
