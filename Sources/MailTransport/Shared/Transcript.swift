@@ -54,14 +54,28 @@ public final class Transcript {
         }
         let now = Deadline.now() - start
         // Split the bytes at CR and LF, not Characters: breaking every verbose TLS line into
-        // graphemes cost more than all the rest of a run's Swift code. Same lines either way.
-        for piece in bytes.prefix(4096).split(whereSeparator: { $0 == 10 || $0 == 13 }) where events.count < Transcript.maxEvents {
-            // A server's bytes are shown as sent: invalid UTF-8 and control, bidi and zero-width
-            // code points escaped (SafeText), never silently replaced.
-            var line = String(SafeText.decode(UnsafeRawBufferPointer(rebasing: piece.prefix(512))).prefix(512))
-            if direction == .info { line = Self.namingPeer(line, peer: peerName) }
-            events.append(Event(time: now, direction: direction, line: direction == .sent ? redact(line) : line))
+        // graphemes cost more than all the rest of a run's Swift code. Same lines either way
+        // (empty ones dropped); an index scan, because `split` builds an array of slices whose
+        // generic type is instantiated at run time on the first call (issue 14).
+        let text = UnsafeRawBufferPointer(rebasing: bytes.prefix(4096))
+        var lineStart = 0
+        for end in 0...text.count where end == text.count || text[end] == 10 || text[end] == 13 {
+            defer { lineStart = end + 1 }
+            guard end > lineStart, events.count < Transcript.maxEvents else { continue }
+            append(UnsafeRawBufferPointer(rebasing: text[lineStart..<min(end, lineStart + 512)]), direction, now)
         }
+    }
+
+    /// Stores one line (at most 512 bytes, at most 512 characters once escaped).
+    private func append(_ piece: UnsafeRawBufferPointer, _ direction: Direction, _ now: Double) {
+        // A server's bytes are shown as sent: invalid UTF-8 and control, bidi and zero-width
+        // code points escaped (SafeText), never silently replaced.
+        var line = SafeText.decode(piece)
+        // Cutting at 512 Characters walks graphemes; a line of 512 UTF-8 bytes or fewer has no
+        // more Characters than that, so only a longer (escaped) one is cut.
+        if line.utf8.count > 512 { line = String(line.prefix(512)) }
+        if direction == .info { line = Self.namingPeer(line, peer: peerName) }
+        events.append(Event(time: now, direction: direction, line: direction == .sent ? redact(line) : line))
     }
 
     /// libcurl 7.88 names the host `(nil)` in its notes (`Connected to (nil) (127.0.0.1) port
