@@ -13,9 +13,10 @@ for mtaq_n in 1000 10000; do
     $mtaq fill bench $((mtaq_n - mtaq_have))
     mtaq_have=$mtaq_n
     echo "-- $mtaq_n deferred messages ($(/usr/sbin/postqueue -c "$MTAQ_CONFIG_DIR" -j | wc -c) bytes of postqueue -j output)"
-    measure "postqueue -j alone ($mtaq_n)" /usr/sbin/postqueue -c "$MTAQ_CONFIG_DIR" -j
-    measure "mailcheck check_mta_queue ($mtaq_n)" "$BENCH_BIN/check_mta_queue" --config-dir "$MTAQ_CONFIG_DIR" -w 100000 -c 200000
-    measure "check_mailq -M postfix ($mtaq_n)" /usr/lib/nagios/plugins/check_mailq -M postfix -d "$MTAQ_CONFIG_DIR" -w 100000 -c 200000
+    # Interleaved (one of each in turn): the host's drift falls on the three rows alike.
+    measure "postqueue -j alone ($mtaq_n)" /usr/sbin/postqueue -c "$MTAQ_CONFIG_DIR" -j \
+        ::: "mailcheck check_mta_queue ($mtaq_n)" "$BENCH_BIN/check_mta_queue" --config-dir "$MTAQ_CONFIG_DIR" -w 100000 -c 200000 \
+        ::: "check_mailq -M postfix ($mtaq_n)" /usr/lib/nagios/plugins/check_mailq -M postfix -d "$MTAQ_CONFIG_DIR" -w 100000 -c 200000
 done
 $mtaq empty bench
 $mtaq stop bench
