@@ -69,7 +69,8 @@ int main(int argc, char **argv) {
     if (runs < 1 || warmup < 0) { fprintf(stderr, "bench-measure: RUNS must be 1 or more\n"); return 2; }
     struct row rows[32];
     int n = 0;
-    for (int i = 3; i < argc && n < 32;) {
+    for (int i = 3; i < argc;) {
+        if (n == 32) { fprintf(stderr, "bench-measure: at most 32 commands in one call\n"); return 2; }
         struct row *r = &rows[n];
         memset(r, 0, sizeof *r);
         r->label = argv[i++];

@@ -29,8 +29,9 @@ trap 'rm -rf "$work"' EXIT
 cp .build-order/release/mailcheck "$work/"
 # valgrind 3.19 cannot read the DWARF 5 the toolchain writes; the symbol table is enough.
 strip --strip-debug "$work/mailcheck"
-cp "$(scripts/build-slim-libcurl.sh .build-slim-curl | head -n 1)" "$work/"
-cp "$(scripts/build-slim-libcurl.sh .build-slim-curl | tail -n 1)" "$work/"
+# Both slim libcurls (with TLS, then plain), one path a line, beside the binary as installed.
+mapfile -t slim < <(scripts/build-slim-libcurl.sh .build-slim-curl)
+cp "${slim[@]}" "$work/"
 for c in check_smtp_session check_imap_login check_pop3_login; do ln -s mailcheck "$work/$c"; done
 
 n=0
