@@ -21,6 +21,9 @@ libs=$(ldd "$bin" | awk '{print $1}')
 if echo "$libs" | grep -qiE 'swift|foundation|dispatch|curl|xml|stdc\+\+|gcc_s'; then
     echo "FAIL: mailcheck loads these at start: $(echo "$libs" | grep -iE 'swift|foundation|dispatch|curl|xml|stdc\+\+|gcc_s' | tr '\n' ' ')"; fail=1
 fi
+# No run path: with $ORIGIN the loader searched the plugin directory for libm and libc first,
+# 22 failed system calls on every start (Makefile BUILD_FLAGS, --disable-local-rpath).
+if readelf -d "$bin" | grep -qE 'RUNPATH|RPATH'; then echo "FAIL: mailcheck has a run path: $(readelf -d "$bin" | grep -E 'RUNPATH|RPATH')"; fail=1; fi
 checks=$("$bin" --list)
 for c in $checks; do
     [ -L "$dest/plugins/$c" ] || { echo "FAIL: $c symlink missing"; fail=1; continue; }

@@ -28,7 +28,7 @@ struct DAVClient {
         let phase = response.phase
         let url = String(response.effectiveURL.prefix(120))
         if accepted.contains(response.status) {
-            if response.status == 207, let type = response.headers["Content-Type"]?.lowercased(), type.contains("html") {
+            if response.status == 207, let type = response.headers["Content-Type"]?.lowercased(), type.containsText("html") {
                 throw .critical("\(phase): not a DAV server (an HTML answer with 207 from \(url))")
             }
             return
@@ -72,7 +72,7 @@ enum DAVPath {
 
     static func normal(_ url: String) -> String {
         var path = url
-        if let r = path.firstRange(of: "://") {
+        if let r = path.firstRange(ofText: "://") {
             let rest = path[r.upperBound...]
             let slash = rest.firstIndex(of: "/") ?? rest.endIndex
             path = HTTPURL.origin(url) + rest[slash...]

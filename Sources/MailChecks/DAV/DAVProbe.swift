@@ -67,7 +67,7 @@ struct DAVProbe {
             let get = try client.http.send(HTTPRequest(url, phase: "get"), followRedirects: false)
             result.phases.append(PhaseTime(.get, Deadline.now() - start))
             try client.judge(get, expecting: [200])
-            guard get.text.contains(probe.uid) else { throw .critical("get: the probe came back without its UID") }
+            guard get.text.containsText(probe.uid) else { throw .critical("get: the probe came back without its UID") }
             if let sent = etag, let got = get.headers["ETag"], sent != got, !sent.hasPrefix("W/") {
                 throw .critical("get: ETag \(SafeText.bounded(got, limit: 60)) differs from the PUT's \(SafeText.bounded(sent, limit: 60))")
             }

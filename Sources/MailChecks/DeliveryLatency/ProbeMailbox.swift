@@ -28,7 +28,7 @@ final class ProbeMailbox {
         let quoted = IMAPSyntax.quoted(folder) ?? "\"INBOX\""
         let reply = try imap.command("SELECT \(quoted)")
         guard reply.status == .ok else {
-            let missing = IMAPParse.responseCode(reply.text) == "NONEXISTENT" || reply.text.lowercased().contains("exist")
+            let missing = IMAPParse.responseCode(reply.text) == "NONEXISTENT" || reply.text.lowercased().containsText("exist")
             throw .critical(missing ? "IMAP: folder \(folder) does not exist" : "IMAP: cannot open folder \(folder): \(reply.completion)")
         }
         selectSeconds = reply.seconds

@@ -111,7 +111,7 @@ public struct IMAPLoginCheck: MonitoringCheck {
 
     /// `folder Archive does not exist` for RFC 5530's NONEXISTENT (or a server that only says so in words).
     func folderError(_ name: String, _ reply: IMAPReply) -> CheckError {
-        let missing = reply.responseCode == "NONEXISTENT" || reply.text.lowercased().contains("exist")
+        let missing = reply.responseCode == "NONEXISTENT" || reply.text.lowercased().containsText("exist")
         return .critical(missing ? "folder \(name) does not exist" : "cannot open folder \(name): \(reply.completion)")
     }
 

@@ -152,7 +152,7 @@ struct EximBackend: QueueBackend {
             if ChildOutcome.isPermissionProblem(text) {
                 throw .unknown("\(name) -bp: permission denied for \(ChildOutcome.userName) (Exim lists its queue to root, its exim user and group, Debian-exim on Debian, and admin_groups)", detail: errors)
             }
-            if text.contains("configuration file") {
+            if text.containsText("configuration file") {
                 throw .unknown("\(name): cannot read its configuration\(config.map { " \($0) (--config)" } ?? ""): \(ChildOutcome.mainError(errors) ?? "")", detail: errors)
             }
             throw ChildOutcome.failure("\(name) -bpr", result)
@@ -169,10 +169,10 @@ struct EximBackend: QueueBackend {
     func configurationProblem(_ errors: [String]) -> String? {
         let option = config == nil ? " (--config names another)" : " (--config)"
         for line in errors {
-            if let range = line.firstRange(of: "non-existent configuration file(s): ") {
+            if let range = line.firstRange(ofText: "non-existent configuration file(s): ") {
                 return "configuration file \(line[range.upperBound...].prefix(200)) not found" + option
             }
-            if let range = line.firstRange(of: "failed to open configuration file ") {
+            if let range = line.firstRange(ofText: "failed to open configuration file ") {
                 let rest = line[range.upperBound...]
                 let file = rest.prefix { $0 != ":" }
                 let reason = String(rest.dropFirst(file.count + 1).prefix { $0 != "(" }).trimmingBlanksAndNewlines.lowercased()

@@ -136,7 +136,7 @@ struct PostfixBackend: QueueBackend {
         let lines = ChildOutcome.stderrLines(result)
         for line in lines { context.log(2, "stderr: \(line)") }
         let stderrText = lines.joined(separator: "\n")
-        let down = stderrText.lowercased().contains("mail system is down")
+        let down = stderrText.lowercased().containsText("mail system is down")
         if let killed = ChildOutcome.killed("postqueue -j", result) { throw killed }
         if result.exitCode != 0 {
             if down {
@@ -166,16 +166,16 @@ struct PostfixBackend: QueueBackend {
     func failure(_ result: SubprocessResult, lines: [String]) -> CheckError {
         let text = lines.joined(separator: "\n")
         let dir = configDir ?? "/etc/postfix"
-        if text.contains("not allowed to view the mail queue") {
+        if text.containsText("not allowed to view the mail queue") {
             return .unknown("postqueue: \(ChildOutcome.userName) may not view the mail queue (add it to authorized_mailq_users in \(dir)/main.cf)", detail: lines)
         }
-        if text.contains("unauthorized configuration directory") {
+        if text.containsText("unauthorized configuration directory") {
             return .unknown("postqueue -c \(dir): not allowed for \(ChildOutcome.userName) (run as root, or list the directory in alternate_config_directories of /etc/postfix/main.cf)", detail: lines)
         }
-        if text.contains("main.cf") && text.contains("No such file") {
+        if text.containsText("main.cf") && text.containsText("No such file") {
             return .unknown("no Postfix configuration in \(dir) (--config-dir): main.cf not found", detail: lines)
         }
-        if text.contains("invalid option") || text.contains("illegal option") {
+        if text.containsText("invalid option") || text.containsText("illegal option") {
             return .unknown("postqueue does not know -j (Postfix 3.1 or later is needed)", detail: lines)
         }
         if ChildOutcome.isPermissionProblem(text) {

@@ -106,7 +106,7 @@ enum ChildOutcome {
 
     /// The most telling stderr line: the last fatal/error line, else the last line.
     static func mainError(_ lines: [String]) -> String? {
-        lines.last { $0.contains("fatal") || $0.contains("error") || $0.contains("denied") } ?? lines.last
+        lines.last { $0.containsText("fatal") || $0.containsText("error") || $0.containsText("denied") } ?? lines.last
     }
 
     /// The generic failure: `postqueue -j failed (exit 75): postqueue: fatal: ...`.
@@ -121,8 +121,8 @@ enum ChildOutcome {
     /// True when a child's complaint is about privileges.
     static func isPermissionProblem(_ text: String) -> Bool {
         let lower = text.lowercased()
-        return lower.contains("permission denied") || lower.contains("not permitted") ||
-            lower.contains("not allowed") || lower.contains("must be root") || lower.contains("only root")
+        return lower.containsText("permission denied") || lower.containsText("not permitted") ||
+            lower.containsText("not allowed") || lower.containsText("must be root") || lower.containsText("only root")
     }
 }
 

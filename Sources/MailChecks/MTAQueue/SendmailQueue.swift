@@ -31,10 +31,10 @@ struct SendmailQueueParser {
         let fields = ListingText.fields(line)
         guard let first = fields.first else { return }
         let text = String(decoding: line, as: UTF8.self)
-        if text.contains("MSP Queue status") { commit(); clientQueue = true; return }
-        if text.contains("MTA Queue status") { commit(); clientQueue = false; return }
+        if text.containsText("MSP Queue status") { commit(); clientQueue = true; return }
+        if text.containsText("MTA Queue status") { commit(); clientQueue = false; return }
         if ListingText.hasPrefix(first, "-----Q-ID") { return }
-        if text.contains("Total requests:") {
+        if text.containsText("Total requests:") {
             commit()
             let n = fields.last.flatMap { ChildNumber.int($0) } ?? 0
             reportedTotal = (reportedTotal ?? 0).addingSaturated(max(0, n))
@@ -42,9 +42,9 @@ struct SendmailQueueParser {
         }
         let indent = ListingText.indent(line)
         // Queue directory headers: "/var/spool/mqueue (3 requests)", "... is empty", "Mail queue is empty".
-        if text.hasSuffix(" is empty") || (first.first == UInt8(ascii: "/") && text.contains("request")) {
+        if text.hasSuffix(" is empty") || (first.first == UInt8(ascii: "/") && text.containsText("request")) {
             commit()
-            if text.contains("client") { clientQueue = true }
+            if text.containsText("client") { clientQueue = true }
             return
         }
         if indent == 0 {

@@ -30,13 +30,13 @@ struct FormFlow {
         let answer = try http.send(.form(action, fields: fields, phase: "login"))
         visit.phases.append(PhaseTime(.login, answer.timing.total))
         let text = answer.text
-        if let failureText, text.contains(failureText) {
+        if let failureText, text.containsText(failureText) {
             throw .critical("login failed for \(SafeText.bounded(user, limit: 40)): the page says \(SafeText.quote(failureText, limit: 60))",
                             detail: ["HTTP \(answer.status) from \(answer.effectiveURL)"])
         }
         if answer.status >= 400 { try answer.require(200...399) }
         if let successText {
-            guard text.contains(successText) else {
+            guard text.containsText(successText) else {
                 throw .critical("login: the answer lacks \(SafeText.quote(successText, limit: 60)) (HTTP \(answer.status))")
             }
         } else if WebmailPage(text: text).loginForm != nil {

@@ -40,14 +40,14 @@ struct RoundcubeFlow {
         if login.status != 302 {
             try failedLogin(login)
         }
-        guard let location = login.headers["location"], location.contains("_task=mail") else {
+        guard let location = login.headers["location"], location.containsText("_task=mail") else {
             throw .critical("login: redirected to \(SafeText.bounded(login.headers["location"] ?? "nowhere", limit: 80)), not to the mailbox")
         }
         let mailbox = try http.send(HTTPRequest(HTTPURL.resolve(location, against: action), phase: "mailbox"))
         try mailbox.require()
         visit.phases.append(PhaseTime(.mailbox, mailbox.timing.total))
         let view = WebmailPage(text: mailbox.text)
-        guard view.roundcubeEnv("task") == "mail", mailbox.text.contains("mailboxlist") else {
+        guard view.roundcubeEnv("task") == "mail", mailbox.text.containsText("mailboxlist") else {
             throw .critical("mailbox: logged in, but the next page is not a mailbox (session lost after login?)",
                             detail: view.roundcubeMessages.map { "Roundcube says: \($0)" })
         }
@@ -95,7 +95,7 @@ struct RoundcubeFlow {
         if let said, said.hasPrefix("Invalid request") {
             throw .critical("login: request rejected (session cookie or _token): \(words)", detail: detail)
         }
-        if let said, said.contains("storage server") {
+        if let said, said.containsText("storage server") {
             throw .critical("login: webmail's IMAP server unreachable: \(words)", detail: detail)
         }
         throw .critical("login failed for \(SafeText.bounded(user, limit: 40)): \(words)", detail: detail)

@@ -14,9 +14,9 @@ enum SOGoAnswers {
         var out: [Folder] = []
         var rest = Substring(text)
         // Each object's "flags" comes before its "path", and its children before both.
-        while let flags = rest.firstRange(of: "\"flags\":["), out.count < 10_000 {
+        while let flags = rest.firstRange(ofText: "\"flags\":["), out.count < 10_000 {
             let list = rest[flags.upperBound...].prefix(while: { $0 != "]" })
-            guard let path = rest[flags.upperBound...].firstRange(of: "\"path\":\"") else { break }
+            guard let path = rest[flags.upperBound...].firstRange(ofText: "\"path\":\"") else { break }
             let value = jsonString(at: path.upperBound, in: rest)
             out.append(Folder(path: value, exists: !list.isEmpty))
             rest = rest[path.upperBound...]
@@ -27,20 +27,20 @@ enum SOGoAnswers {
     /// The number of messages of a message list (`"uids":[6, 4, 3]`), nil when the body is
     /// not a message list.
     static func messageCount(_ text: String) -> Int? {
-        guard text.hasPrefix("{"), let r = text.firstRange(of: "\"uids\":[") else { return nil }
+        guard text.hasPrefix("{"), let r = text.firstRange(ofText: "\"uids\":[") else { return nil }
         let list = text[r.upperBound...].prefix(while: { $0 != "]" })
         return list.allSatisfy({ $0 == " " }) ? 0 : list.split(separator: ",").count
     }
 
     /// A string value of a top-level key (`"message":"An error occured ..."`), unescaped.
     static func string(_ key: String, in text: String) -> String? {
-        guard let r = text.firstRange(of: "\"\(key)\":\"") else { return nil }
+        guard let r = text.firstRange(ofText: "\"\(key)\":\"") else { return nil }
         return jsonString(at: r.upperBound, in: Substring(text))
     }
 
     /// A number of a key (`"LDAPPasswordPolicyError":65535`).
     static func number(_ key: String, in text: String) -> Int? {
-        guard let r = text.firstRange(of: "\"\(key)\":") else { return nil }
+        guard let r = text.firstRange(ofText: "\"\(key)\":") else { return nil }
         let digits = text[r.upperBound...].prefix(while: { $0 == "-" || ($0.isASCII && $0.isNumber) }).prefix(12)
         return Int(digits)
     }

@@ -50,7 +50,7 @@ struct SOGoFlow {
         let view = try http.send(HTTPRequest(root + "so/", phase: "mailbox"))
         try view.require()
         var mailView = view
-        guard let uid = Self.uid(in: view.effectiveURL, root: root), !view.text.contains("ng-app=\"SOGo.MainUI\"") else {
+        guard let uid = Self.uid(in: view.effectiveURL, root: root), !view.text.containsText("ng-app=\"SOGo.MainUI\"") else {
             throw .critical("mailbox: logged in, but SOGo answers its login page (session cookie not accepted)", detail: detail)
         }
         let home = root + "so/" + SOGoAnswers.percentEncode(uid) + "/"
@@ -59,7 +59,7 @@ struct SOGoFlow {
             try mailView.require()
         }
         let mailboxTime = view.timing.total + (mailView.effectiveURL == view.effectiveURL ? 0 : mailView.timing.total)
-        guard mailView.text.contains("ng-app=\"SOGo.MailerUI\"") else {
+        guard mailView.text.containsText("ng-app=\"SOGo.MailerUI\"") else {
             throw .critical("mailbox: the mail view is not SOGo's mail module (session lost after login?)")
         }
 
@@ -118,7 +118,7 @@ struct SOGoFlow {
     /// under `/SOGo/`, else `SOGo/` under the given base.
     static func root(base: String, loginPage: String) -> String {
         for url in [loginPage, base] {
-            if let r = url.firstRange(of: "/SOGo/") { return String(url[..<r.upperBound]) }
+            if let r = url.firstRange(ofText: "/SOGo/") { return String(url[..<r.upperBound]) }
             if url.hasSuffix("/SOGo") { return url + "/" }
         }
         return HTTPURL.resolve("SOGo/", against: base.hasSuffix("/") ? base : base + "/")

@@ -37,7 +37,7 @@ struct WebmailPage {
     var roundcubeMessages: [String] {
         var out: [String] = []
         var rest = Substring(text)
-        while let r = rest.firstRange(of: "display_message(\""), out.count < 5 {
+        while let r = rest.firstRange(ofText: "display_message(\""), out.count < 5 {
             let tail = rest[r.upperBound...]
             var value = ""
             var escaped = false
@@ -52,29 +52,29 @@ struct WebmailPage {
 
     /// A string value of Roundcube's environment JSON (`"task":"mail"`).
     func roundcubeEnv(_ key: String) -> String? {
-        guard let r = text.firstRange(of: "\"\(key)\":\"") else { return nil }
+        guard let r = text.firstRange(ofText: "\"\(key)\":\"") else { return nil }
         return String(text[r.upperBound...].prefix(while: { $0 != "\"" }).prefix(200))
     }
 
     /// Folder ids of Roundcube's `"mailboxes_list":["INBOX","Archive"]`, in page order.
     var roundcubeMailboxes: [String] {
-        guard let start = text.firstRange(of: "\"mailboxes_list\":[") else { return [] }
+        guard let start = text.firstRange(ofText: "\"mailboxes_list\":[") else { return [] }
         let list = text[start.upperBound...].prefix(while: { $0 != "]" }).prefix(100_000)
         return list.split(separator: ",").prefix(1000).map {
-            Self.unescapeJSON(String($0.trimmingPrefix("\"").prefix(while: { $0 != "\"" })))
+            Self.unescapeJSON(String($0.droppingPrefix("\"").prefix(while: { $0 != "\"" })))
         }
     }
 
     /// A number of Roundcube's JSON (`"messagecount":3`).
     func roundcubeNumber(_ key: String) -> Int? {
-        guard let r = text.firstRange(of: "\"\(key)\":") else { return nil }
+        guard let r = text.firstRange(ofText: "\"\(key)\":") else { return nil }
         return Int(text[r.upperBound...].prefix(while: { $0.isASCII && $0.isNumber }).prefix(12))
     }
 
     /// Which webmail served this login page, if any known one did.
     var product: String? {
-        if text.contains("rcmail") || text.contains("\"rcversion\"") || text.contains("roundcube") { return "roundcube" }
-        if text.contains("/SOGo/") || text.contains("SOGo") { return "sogo" }
+        if text.containsText("rcmail") || text.containsText("\"rcversion\"") || text.containsText("roundcube") { return "roundcube" }
+        if text.containsText("/SOGo/") || text.containsText("SOGo") { return "sogo" }
         return nil
     }
 
@@ -108,20 +108,20 @@ struct WebmailPage {
 
     static func decodeEntities(_ s: String) -> String {
         guard s.contains("&") else { return s }
-        return s.replacing("&quot;", with: "\"").replacing("&#39;", with: "'").replacing("&lt;", with: "<")
-            .replacing("&gt;", with: ">").replacing("&amp;", with: "&")
+        return s.replacingText("&quot;", with: "\"").replacingText("&#39;", with: "'").replacingText("&lt;", with: "<")
+            .replacingText("&gt;", with: ">").replacingText("&amp;", with: "&")
     }
 
     static func unescapeJSON(_ s: String) -> String {
-        s.replacing("\\/", with: "/").replacing("\\\"", with: "\"").replacing("\\\\", with: "\\")
+        s.replacingText("\\/", with: "/").replacingText("\\\"", with: "\"").replacingText("\\\\", with: "\\")
     }
 }
 
 extension Substring {
     /// Finds `needle` as written or upper-cased (`<form`, `<FORM`): HTML tags come in either.
     func range(of needle: String, options caseInsensitive: Bool) -> Range<Index>? {
-        let lower = firstRange(of: needle)
-        guard caseInsensitive, let upper = firstRange(of: needle.uppercased()) else { return lower }
+        let lower = firstRange(ofText: needle)
+        guard caseInsensitive, let upper = firstRange(ofText: needle.uppercased()) else { return lower }
         guard let lower else { return upper }
         return lower.lowerBound < upper.lowerBound ? lower : upper
     }

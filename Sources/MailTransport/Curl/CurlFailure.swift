@@ -34,7 +34,7 @@ extension TransportFailure {
             return .setup
         case CURLE_GOT_NOTHING, CURLE_RECV_ERROR, CURLE_SEND_ERROR:
             // curl's own QUIT/LOGOUT after a failed reply is not the step that failed: leave it out.
-            let step = pending.flatMap { $0.contains("QUIT") || $0.contains("LOGOUT") ? nil : $0 }
+            let step = pending.flatMap { $0.containsText("QUIT") || $0.containsText("LOGOUT") ? nil : $0 }
             // curl says "response reading failed (errno: N)" when the server closed the connection
             // (read returned 0); N is a stale errno that means nothing to a user.
             return outcome.message.hasPrefix("response reading failed") ? .closed(step: step) : .broken(step: step)

@@ -16,7 +16,7 @@ public enum HTTPURL {
     /// Scheme, host (brackets kept for IPv6) and port of an absolute URL.
     public static func parts(_ url: String) -> (scheme: String, host: String, port: Int) {
         let lower = url.lowercased()
-        guard let range = lower.firstRange(of: "://") else { return ("", "", 0) }
+        guard let range = lower.firstRange(ofText: "://") else { return ("", "", 0) }
         let scheme = String(lower[..<range.lowerBound])
         var authority = String(lower[range.upperBound...].prefix(while: { $0 != "/" && $0 != "?" && $0 != "#" }))
         if let at = authority.lastIndex(of: "@") { authority = String(authority[authority.index(after: at)...]) }
@@ -37,9 +37,9 @@ extension HTTPURL {
     /// Resolves a link (`/x`, `./x`, `?a=b`, `x`, `//host/x`, absolute) against the page's URL.
     public static func resolve(_ reference: String, against base: String) -> String {
         if reference.isEmpty { return base }
-        if reference.contains("://") { return reference }
+        if reference.containsText("://") { return reference }
         let (scheme, _, _) = parts(base)
-        guard let schemeEnd = base.firstRange(of: "://") else { return reference }
+        guard let schemeEnd = base.firstRange(ofText: "://") else { return reference }
         if reference.hasPrefix("//") { return scheme + ":" + reference }
         let afterScheme = base[schemeEnd.upperBound...]
         let authorityEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? base.endIndex

@@ -41,7 +41,7 @@ extension IMAPSession {
     /// The login failure for the server's XOAUTH2 error continuation (`+ base64(JSON)`):
     /// its `status` in the sentence, the whole JSON behind -v.
     func rejectedToken(_ continuation: String) -> CheckError {
-        let json = SASLBearer.decodeBase64(continuation.dropFirst().trimmingPrefix(" ")).map { String(decoding: $0, as: UTF8.self) }
+        let json = SASLBearer.decodeBase64(continuation.dropFirst().droppingPrefix(" ")).map { String(decoding: $0, as: UTF8.self) }
         let status = json.flatMap(SASLBearer.errorStatus)
         let reason = "token rejected" + (status.map { " (status \($0))" } ?? "")
         return CheckError(.critical, "login failed for \(login.user): \(reason)",

@@ -56,7 +56,7 @@ extension SASLBearer {
     /// The `"status"` of a provider's XOAUTH2 error JSON (`{"status":"401",...}`), when it is
     /// a short run of digits; read by hand, so a server's text never reaches a JSON parser.
     static func errorStatus(_ json: String) -> String? {
-        guard let key = json.firstRange(of: "\"status\"") else { return nil }
+        guard let key = json.firstRange(ofText: "\"status\"") else { return nil }
         let rest = json[key.upperBound...].drop { $0 == " " || $0 == ":" || $0 == "\"" }
         let digits = rest.prefix { $0.isASCII && $0.isNumber }
         return digits.isEmpty || digits.count > 3 ? nil : String(digits)

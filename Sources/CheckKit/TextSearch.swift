@@ -1,0 +1,54 @@
+/// Finding and replacing literal text in strings without the _StringProcessing module.
+///
+/// The checks are built with `-disable-implicit-string-processing-module-import` (Package.swift):
+/// the module and its regex parser, linked only for a handful of `contains`/`firstRange` calls,
+/// brought 1 MB of code and 40 KB of relocated data that every run of every check paid for in
+/// page faults at start (issue 14). Inlinable, so each caller gets a specialised copy. These scan UTF-8 code units: a match is a byte match, which
+/// for the ASCII tokens and JSON keys searched here is the same as a Character match.
+extension StringProtocol {
+    /// The first range of `needle` in `self`; nil when absent or when `needle` is empty.
+    @inlinable
+    public func firstRange(ofText needle: String) -> Range<String.Index>? {
+        let hay = utf8, pattern = Array(needle.utf8)
+        guard let head = pattern.first else { return nil }
+        var start = hay.startIndex
+        while let candidate = hay[start...].firstIndex(of: head) {
+            var h = candidate, k = 0
+            while k < pattern.count, h != hay.endIndex, hay[h] == pattern[k] {
+                h = hay.index(after: h)
+                k += 1
+            }
+            if k == pattern.count { return candidate..<h }
+            start = hay.index(after: candidate)
+        }
+        return nil
+    }
+
+    /// True when `needle` occurs in `self`.
+    @inlinable
+    public func containsText(_ needle: String) -> Bool { firstRange(ofText: needle) != nil }
+
+    /// `self` without `prefix` at its start, when it starts with it.
+    @inlinable
+    public func droppingPrefix(_ prefix: String) -> SubSequence {
+        guard utf8.starts(with: prefix.utf8) else { return self[...] }
+        return self[utf8.index(startIndex, offsetBy: prefix.utf8.count)...]
+    }
+}
+
+extension String {
+    /// `self` with every `target` replaced by `replacement`, left to right, without overlaps.
+    public func replacingText(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty, var found = firstRange(ofText: target) else { return self }
+        var result = ""
+        var rest = self[...]
+        while true {
+            result += String(rest[..<found.lowerBound])
+            result += replacement
+            rest = rest[found.upperBound...]
+            guard let next = rest.firstRange(ofText: target) else { break }
+            found = next
+        }
+        return result + String(rest)
+    }
+}
