@@ -33,11 +33,11 @@ public struct CheckReport: Sendable, Equatable {
         if worst != .ok {
             let failing = results.filter { $0.status != .ok && !$0.message.isEmpty }
                 .sorted { $0.status > $1.status }
-            let text = failing.map(\.message).joined(separator: ", ")
+            let text = failing.map(\.message).joinedText(", ")
             if !text.isEmpty { return text }
         }
         if let okSummary, worst == .ok { return okSummary }
-        let text = results.filter { $0.inSummary && !$0.message.isEmpty }.map(\.message).joined(separator: ", ")
+        let text = results.filter { $0.inSummary && !$0.message.isEmpty }.map(\.message).joinedText(", ")
         return text.isEmpty ? (results.isEmpty ? "no result" : worst.label.lowercased()) : text
     }
 
@@ -55,7 +55,7 @@ public struct CheckReport: Sendable, Equatable {
     /// Every piece of text is escaped and bounded here, whatever its source.
     public func renderNagios(verbosity: Int = 0, trace: [String] = []) -> String {
         var first = "\(name) \(status.label) - \(Self.oneLine(SafeText.bounded(summary, limit: Self.summaryLimit)))"
-        let perf = perfdata.map(\.rendered).joined(separator: " ")
+        let perf = perfdata.map(\.rendered).joinedText(" ")
         if !perf.isEmpty { first += " | " + perf }
         var long: [String] = []
         if verbosity > 0 || status != .ok {
@@ -71,7 +71,7 @@ public struct CheckReport: Sendable, Equatable {
             lines.append(Self.oneLine(SafeText.bounded(line, limit: Self.detailLimit)))
         }
         if long.count > Self.maxLongLines { lines.append("(\(long.count - Self.maxLongLines) more lines left out)") }
-        return lines.joined(separator: "\n") + "\n"
+        return lines.joinedText("\n") + "\n"
     }
 
     /// One JSON object with state, summary, results, metrics and details, for scripts.
@@ -86,18 +86,18 @@ public struct CheckReport: Sendable, Equatable {
             if let c = p.critical { fields.append("\"critical\":\(JSON.string(c.text))") }
             if let m = p.minimum { fields.append("\"min\":\(NumberFormat.decimal(m))") }
             if let m = p.maximum { fields.append("\"max\":\(NumberFormat.decimal(m))") }
-            return "{" + fields.joined(separator: ",") + "}"
+            return "{" + fields.joinedText(",") + "}"
         }
         let body = [
             "\"name\":\(JSON.string(name))",
             "\"state\":\(JSON.string(status.label))",
             "\"exit_code\":\(status.rawValue)",
             "\"summary\":\(JSON.string(SafeText.bounded(Self.flattened(summary), limit: Self.summaryLimit)))",
-            "\"results\":[\(resultItems.joined(separator: ","))]",
-            "\"metrics\":[\(metricItems.joined(separator: ","))]",
-            "\"details\":[\((details + trace).prefix(Self.maxLongLines).map { JSON.string(SafeText.bounded(Self.flattened($0), limit: Self.detailLimit)) }.joined(separator: ","))]",
+            "\"results\":[\(resultItems.joinedText(","))]",
+            "\"metrics\":[\(metricItems.joinedText(","))]",
+            "\"details\":[\((details + trace).prefix(Self.maxLongLines).map { JSON.string(SafeText.bounded(Self.flattened($0), limit: Self.detailLimit)) }.joinedText(","))]",
         ]
-        return "{" + body.joined(separator: ",") + "}\n"
+        return "{" + body.joinedText(",") + "}\n"
     }
 
     /// One line of plugin output from any text: unsafe code points escaped (SafeText), CR/LF

@@ -75,7 +75,7 @@ enum OpenMetrics {
         /// Adds a sample unless one with the same labels is there (a family may not repeat one).
         mutating func add(sample: String, labels: [(String, String)], value: Double) {
             guard value.isFinite else { return }
-            let rendered = labels.isEmpty ? "" : "{" + labels.map { "\(OpenMetrics.name($0.0))=\"\(OpenMetrics.escape($0.1))\"" }.joined(separator: ",") + "}"
+            let rendered = labels.isEmpty ? "" : "{" + labels.map { "\(OpenMetrics.name($0.0))=\"\(OpenMetrics.escape($0.1))\"" }.joinedText(",") + "}"
             guard labelSets.insert(rendered).inserted else { return }
             samples.append("\(sample)\(rendered) \(NumberFormat.decimal(value))\n")
         }

@@ -91,7 +91,7 @@ public struct ParsedOptions: Sendable {
     public func choice(_ long: String, _ choices: [String], default defaultValue: String) throws(UsageError) -> String {
         guard let text = string(long) else { return defaultValue }
         guard choices.contains(text) else {
-            throw UsageError("invalid value '\(text)' for \(displayName(long)): expected one of \(choices.joined(separator: ", "))")
+            throw UsageError("invalid value '\(text)' for \(displayName(long)): expected one of \(choices.joinedText(", "))")
         }
         return text
     }
@@ -105,7 +105,7 @@ public struct ParsedOptions: Sendable {
             }
             let key = String(item[..<eq]).lowercased()
             guard names.contains(key) else {
-                throw UsageError("unknown name '\(key)' in \(displayName(long)): expected one of \(names.joined(separator: ", "))")
+                throw UsageError("unknown name '\(key)' in \(displayName(long)): expected one of \(names.joinedText(", "))")
             }
             out[key] = try Self.range(String(item[item.index(after: eq)...]), option: "\(displayName(long)) \(key)")
         }

@@ -65,6 +65,6 @@ public struct PerfDatum: Sendable, Equatable {
             maximum.map { NumberFormat.decimal($0) } ?? "",
         ]
         while fields.count > 1 && fields.last == "" { fields.removeLast() }
-        return quoted + "=" + fields.joined(separator: ";")
+        return quoted + "=" + fields.joinedText(";")
     }
 }

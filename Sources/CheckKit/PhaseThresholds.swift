@@ -13,7 +13,7 @@ public struct PhaseThresholds: Sendable {
         let phases = phases.map { $0.rawValue }
         return [
             OptionSpec("phase-warning", value: "PHASE=RANGE",
-                       help: "WARNING when a phase's seconds are outside RANGE; PHASE is one of \(phases.joined(separator: ", "))\(note); repeatable."),
+                       help: "WARNING when a phase's seconds are outside RANGE; PHASE is one of \(phases.joinedText(", "))\(note); repeatable."),
             OptionSpec("phase-critical", value: "PHASE=RANGE", help: "CRITICAL when a phase's seconds are outside RANGE; repeatable."),
         ]
     }

@@ -140,6 +140,6 @@ public enum PluginRunner {
         lines += ["", "Ranges are [@]START:END as in the Nagios plugin guidelines: 10 (alert outside 0..10), 10: (below 10),",
                   "~:10 (above 10), 10:20 (outside 10..20), @10:20 (inside 10..20). Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
                   "Default timeout: \(NumberFormat.decimal(check.defaultTimeout)) s, then \(check.kind == .network ? "CRITICAL" : "UNKNOWN")."]
-        return lines.joined(separator: "\n") + "\n"
+        return lines.joinedText("\n") + "\n"
     }
 }

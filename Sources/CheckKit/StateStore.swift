@@ -230,7 +230,7 @@ public struct StateStore: Sendable {
             var view = String.UnicodeScalarView()
             for s in line.unicodeScalars { view.append(s == "\n" || s == "\r" ? " " : s) }
             return String(view)
-        }.joined(separator: "\n")
+        }.joinedText("\n")
         let payloadBytes = Array(payload.utf8)
         var text = "\(magic) \(safeName(name))\n"
         if !lines.isEmpty { text += payload + "\n" }

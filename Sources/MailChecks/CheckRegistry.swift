@@ -42,7 +42,7 @@ public enum CheckRegistry {
             arguments.removeFirst()
         }
         guard let check = check(named: name) else {
-            let known = checks.map { $0.programName }.joined(separator: " ")
+            let known = checks.map { $0.programName }.joinedText(" ")
             if name.hasPrefix("check_") {
                 print("MAILCHECK UNKNOWN - no check named '\(name)'; known: \(known)")
             } else {

@@ -47,7 +47,7 @@ struct DAVClient {
             throw .critical("\(phase): not a DAV server: HTTP \(response.status)\(type) without a DAV header from \(url)", detail: detail)
         default:
             try response.require(200...206)
-            throw .critical("\(phase): HTTP \(response.status) where \(accepted.sorted().map(String.init).joined(separator: "/")) was expected from \(url)",
+            throw .critical("\(phase): HTTP \(response.status) where \(accepted.sorted().map(String.init).joinedText("/")) was expected from \(url)",
                             detail: detail)
         }
     }

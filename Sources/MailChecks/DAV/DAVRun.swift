@@ -44,7 +44,7 @@ struct DAVRun {
     }
 
     static func names(_ collections: [DAVCollection]) -> String {
-        collections.isEmpty ? "none" : collections.map(\.name).joined(separator: ", ").prefix(160).description
+        collections.isEmpty ? "none" : collections.map(\.name).joinedText(", ").prefix(160).description
     }
 
     func report(name: String, user: String, found: DAVDiscovered, counts: [DAVCount], written: DAVWriteResult?,
@@ -73,7 +73,7 @@ struct DAVRun {
         }
         let noun = kind == .calendar ? "calendar" : "address book"
         var summary = "\(user): \(counts.count) \(noun)\(counts.count == 1 ? "" : "s"), "
-        summary += counts.prefix(3).map { "\($0.collection.name) \(Self.plural($0.items, itemWord))" }.joined(separator: ", ")
+        summary += counts.prefix(3).map { "\($0.collection.name) \(Self.plural($0.items, itemWord))" }.joinedText(", ")
         if counts.count > 3 { summary += ", ..." }
         if kind == .calendar { summary += " in \(Self.windowText(window))" }
         if written != nil { summary += ", write OK" }

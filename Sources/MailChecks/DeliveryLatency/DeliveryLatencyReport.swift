@@ -78,7 +78,7 @@ struct DeliveryLatencyReport {
         }
         if let problem = run.sweep.problem { results.append(CheckResult(.warning, "stale probes: \(problem)")) }
         return CheckReport(name: DeliveryLatencyCheck.pluginName, results: results,
-                           okSummary: summary.joined(separator: ", "),
+                           okSummary: summary.joinedText(", "),
                            details: details() + (run.junkFolder.map { ["filed as spam into \($0); its spam headers:"] } ?? []) + run.spamHeaders.map { "  " + $0 })
     }
 
@@ -87,7 +87,7 @@ struct DeliveryLatencyReport {
         if let s = run.submission {
             let tls = check.smtp.tls == .plain ? "plain" : (check.smtp.tls == .implicit ? "TLS" : "STARTTLS")
             lines.append("submission: \(check.smtp.endpoint) (\(tls)), <\(check.from)> to <\(check.to)>, accepted in \(NumberFormat.seconds(s.seconds)): \(s.reply)")
-            lines.append("smtp phases: " + s.phases.map { "\($0.name) \(NumberFormat.seconds($0.seconds))" }.joined(separator: ", "))
+            lines.append("smtp phases: " + s.phases.map { "\($0.name) \(NumberFormat.seconds($0.seconds))" }.joinedText(", "))
             if let tlsSession = s.tlsSession { lines.append("smtp tls: \(tlsSession)") }
             if let cert = s.certificate { lines.append("smtp certificate: \(cert.subject ?? "?"), expires in \(NumberFormat.decimal(cert.daysLeft(now: now).rounded(.down), fractionDigits: 0)) days") }
         }
@@ -96,7 +96,7 @@ struct DeliveryLatencyReport {
         lines.append("mailbox: \(imap.login.user) on \(check.mailbox.endpoint) (\(tls)), folder \(check.folder) selected in \(NumberFormat.seconds(run.selectSeconds)); " +
                      "IDLE \(imap.capabilities.contains("IDLE") ? (check.useIdle ? "offered" : "offered, not used (--no-idle)") : "not offered"), " +
                      "UIDPLUS \(imap.capabilities.contains("UIDPLUS") ? "offered" : "not offered")")
-        lines.append("imap phases: " + imap.connectPhases.map { "\($0.name) \(NumberFormat.seconds($0.seconds))" }.joined(separator: ", "))
+        lines.append("imap phases: " + imap.connectPhases.map { "\($0.name) \(NumberFormat.seconds($0.seconds))" }.joinedText(", "))
         if let tlsSession = imap.tlsSession { lines.append("imap tls: \(tlsSession)") }
         if let token = run.token { lines.append("token: \(token.text)") }
         lines += foundAndSweep()
@@ -108,7 +108,7 @@ struct DeliveryLatencyReport {
         guard let drop = run.pop3 else { return [] }
         var lines = ["mailbox: \(drop.login.user) on \(check.mailbox.endpoint) (\(tls)) over POP3 (\(drop.login.commandName)), " +
                      "\(drop.firstCount) message\(drop.firstCount == 1 ? "" : "s") at the first login; \(drop.sessions) session\(drop.sessions == 1 ? "" : "s")"]
-        lines.append("pop3 phases: " + drop.connectPhases.map { "\($0.name) \(NumberFormat.seconds($0.seconds))" }.joined(separator: ", "))
+        lines.append("pop3 phases: " + drop.connectPhases.map { "\($0.name) \(NumberFormat.seconds($0.seconds))" }.joinedText(", "))
         if let tlsSession = drop.tlsSession { lines.append("pop3 tls: \(tlsSession)") }
         if let token = run.token { lines.append("token: \(token.text)") }
         return lines + foundAndSweep()
@@ -141,7 +141,7 @@ struct DeliveryLatencyReport {
             lines.append("stale probes: none of \(check.checkName) older than \(NumberFormat.decimal(check.staleAfter)) s")
         } else {
             lines.append("stale probes removed (older than \(NumberFormat.decimal(check.staleAfter)) s): " +
-                         (run.pop3 == nil ? "UID \(ProbeMailbox.uidSet(run.sweep.removed))" : "UIDL \(run.sweep.removedUIDLs.joined(separator: ", "))"))
+                         (run.pop3 == nil ? "UID \(ProbeMailbox.uidSet(run.sweep.removed))" : "UIDL \(run.sweep.removedUIDLs.joinedText(", "))"))
         }
         if run.sweep.deferred > 0 { lines.append("stale probes: \(run.sweep.deferred) more left for later runs") }
         return lines

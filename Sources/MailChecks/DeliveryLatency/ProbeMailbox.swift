@@ -51,13 +51,13 @@ final class ProbeMailbox {
     }
 
     /// `1,5,9` for a UID command.
-    static func uidSet(_ uids: [Int]) -> String { uids.map(String.init).joined(separator: ",") }
+    static func uidSet(_ uids: [Int]) -> String { uids.map(String.init).joinedText(",") }
 
     /// The probe headers of `uids`: each message's UID with its header bytes, from one FETCH.
     /// `fields` limits the header to some fields (nil: the whole header, for the Received lines).
     func fetchHeaders(_ uids: [Int], fields: [String]?) throws(CheckError) -> [Int: [UInt8]] {
         guard !uids.isEmpty else { return [:] }
-        let item = fields.map { "BODY.PEEK[HEADER.FIELDS (\($0.joined(separator: " ")))]" } ?? "BODY.PEEK[HEADER]"
+        let item = fields.map { "BODY.PEEK[HEADER.FIELDS (\($0.joinedText(" ")))]" } ?? "BODY.PEEK[HEADER]"
         // BODY.PEEK: fetching never sets \Seen.
         let reply = try imap.command("UID FETCH \(Self.uidSet(uids)) (UID \(item))")
         guard reply.status == .ok else { throw .critical("IMAP: cannot read the probe headers in \(folder): \(reply.completion)") }

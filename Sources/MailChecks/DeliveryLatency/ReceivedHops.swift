@@ -90,7 +90,7 @@ struct ReceivedHop: Equatable {
         var how = [software, with].compactMap { $0 }
         if let id { how.append("id \(id)") }
         var text = by ?? "(no by)"
-        if !how.isEmpty { text += " (\(how.joined(separator: ", ")))" }
+        if !how.isEmpty { text += " (\(how.joinedText(", ")))" }
         if let from { text += " from \(from)" }
         return text
     }

@@ -147,7 +147,7 @@ public struct DiskGrowthCheck: MonitoringCheck {
                 : ", none filling up" + (collecting > 0 ? " (\(collecting) still collecting samples)" : "")
         }
         for o in observations where !o.events.isEmpty {
-            text += "; \(o.path): " + o.events.map(\.text).joined(separator: "; ")
+            text += "; \(o.path): " + o.events.map(\.text).joinedText("; ")
         }
         return text
     }

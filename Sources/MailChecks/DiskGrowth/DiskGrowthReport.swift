@@ -94,7 +94,7 @@ struct PathReport {
                 sentence += ", inodes " + fullText(seconds, now: now)
             }
         }
-        if !o.events.isEmpty { sentence += "; " + o.events.map(\.text).joined(separator: "; ") }
+        if !o.events.isEmpty { sentence += "; " + o.events.map(\.text).joinedText("; ") }
 
         var details = [usageLine(o.path, u)]
         details.append("\(o.path) bytes: " + fitLine(o, fit: o.bytes, outlook: bytesOutlook, unit: .bytes))

@@ -22,7 +22,7 @@ struct FilesystemSample: Equatable, Sendable {
     var line: String {
         [NumberFormat.decimal(time, fractionDigits: 3), NumberFormat.decimal(size, fractionDigits: 0),
          NumberFormat.decimal(used, fractionDigits: 0), NumberFormat.decimal(inodesUsed, fractionDigits: 0),
-         NumberFormat.decimal(inodesTotal, fractionDigits: 0), identity].joined(separator: " ")
+         NumberFormat.decimal(inodesTotal, fractionDigits: 0), identity].joinedText(" ")
     }
 
     /// Parses `line`; nil for anything that is not exactly six well-formed fields. Works on

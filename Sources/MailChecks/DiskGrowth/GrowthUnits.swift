@@ -47,7 +47,7 @@ enum GrowthUnits {
             parts.append(NumberFormat.decimal(number * multiplier, fractionDigits: 3))
         }
         do {
-            return try ParsedOptions.range(prefix + parts.joined(separator: ":"), option: option)
+            return try ParsedOptions.range(prefix + parts.joinedText(":"), option: option)
         } catch {
             // Name the text the user typed, not the rewritten one.
             throw UsageError("invalid range '\(text)' for \(option): expected [@]START:END in bytes per day, K/M/G/T allowed")

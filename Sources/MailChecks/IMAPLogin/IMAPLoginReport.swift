@@ -48,7 +48,7 @@ struct IMAPLoginReport {
         results += quotaResults()
         results += certificateResults()
         for name in visit.missingCapabilities { results.append(CheckResult(.critical, "capability \(name) not offered")) }
-        details += ["greeting: \(session.greeting)", "capabilities: \(session.capabilities.joined(separator: " "))"]
+        details += ["greeting: \(session.greeting)", "capabilities: \(session.capabilities.joinedText(" "))"]
         details += session.connectPhases.map { "\($0.name): \(NumberFormat.seconds($0.seconds))" }
         if let tls = session.tlsSession { details.append("tls: \(tls)") }
         if let cert = session.certificate { details.append("certificate: \(cert.subject ?? "?") (issuer \(cert.issuer ?? "?"))") }
@@ -110,7 +110,7 @@ struct IMAPLoginReport {
         if let validity = folder.state.uidValidity { parts.append("UIDVALIDITY \(validity)") }
         if let next = folder.state.uidNext { parts.append("UIDNEXT \(next)") }
         parts.append("opened in \(NumberFormat.seconds(folder.seconds))")
-        return parts.joined(separator: ", ")
+        return parts.joinedText(", ")
     }
 
     /// Sizes and dates only: subjects and senders are users' data and stay out of monitoring.
@@ -120,7 +120,7 @@ struct IMAPLoginReport {
         if let size = message?.size { parts.append(NumberFormat.bytes(Double(size))) }
         if let date = message?.internalDate { parts.append("received \(date)") }
         if let header = message?.literalSize { parts.append("header of \(NumberFormat.bytes(Double(header))) read in \(NumberFormat.seconds(seconds))") }
-        return parts.joined(separator: ", ")
+        return parts.joinedText(", ")
     }
 
     /// Perfdata suffixes per folder: the name when it is plain ASCII and keeps every label unique

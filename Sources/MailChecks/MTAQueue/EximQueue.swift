@@ -132,7 +132,7 @@ struct EximBackend: QueueBackend {
 
     func snapshot(_ context: RunContext, now: Int64) throws(CheckError) -> QueueSnapshot {
         let name = exim.split(separator: "/").last.map(String.init) ?? "exim"
-        context.log(2, "running: \(exim) \(arguments.joined(separator: " "))")
+        context.log(2, "running: \(exim) \(arguments.joinedText(" "))")
         context.activity("\(name) -bpr")
         var parser = EximQueueParser(now: now)
         var lines = LineSplitter()
@@ -143,7 +143,7 @@ struct EximBackend: QueueBackend {
         for line in errors { context.log(2, "stderr: \(line)") }
         if let killed = ChildOutcome.killed("\(name) -bpr", result) { throw killed }
         if result.exitCode != 0 {
-            let text = errors.joined(separator: "\n")
+            let text = errors.joinedText("\n")
             // Checked before permissions: without its configuration Exim also fails to open
             // its log files, and "permission denied" would hide the cause.
             if let problem = configurationProblem(errors) {

@@ -94,7 +94,7 @@ public struct MTAQueueCheck: MonitoringCheck {
         }
         mta = chosen
         if let mta, let queue = thresholds.queue, !mta.queueNames.contains(queue) {
-            throw UsageError("invalid value '\(queue)' for --queue: \(mta.displayName) has the queues \(mta.queueNames.joined(separator: ", "))")
+            throw UsageError("invalid value '\(queue)' for --queue: \(mta.displayName) has the queues \(mta.queueNames.joinedText(", "))")
         }
     }
 
@@ -104,7 +104,7 @@ public struct MTAQueueCheck: MonitoringCheck {
         guard all.contains(text) else {
             var seen: [String] = []
             for name in all where !seen.contains(name) { seen.append(name) }
-            throw UsageError("invalid value '\(text)' for --queue: expected one of \(seen.joined(separator: ", "))")
+            throw UsageError("invalid value '\(text)' for --queue: expected one of \(seen.joinedText(", "))")
         }
         return text
     }
@@ -118,7 +118,7 @@ public struct MTAQueueCheck: MonitoringCheck {
     public func run(_ context: RunContext) throws(CheckError) -> CheckReport {
         let (backend, which) = try makeBackend()
         if let queue = thresholds.queue, !which.queueNames.contains(queue) {
-            throw .unknown("--queue \(queue): \(which.displayName) has the queues \(which.queueNames.joined(separator: ", "))")
+            throw .unknown("--queue \(queue): \(which.displayName) has the queues \(which.queueNames.joinedText(", "))")
         }
         let snapshot = try backend.snapshot(context, now: Int64(context.clock.now()))
         return QueueReport(snapshot: snapshot, thresholds: thresholds, top: top, now: Int64(context.clock.now())).build()

@@ -69,7 +69,7 @@ struct OpenSMTPDBackend: QueueBackend {
         let errors = ChildOutcome.stderrLines(result)
         if let killed = ChildOutcome.killed("smtpctl show queue", result) { throw killed }
         if result.exitCode != 0 {
-            if ChildOutcome.isPermissionProblem(errors.joined(separator: "\n")) {
+            if ChildOutcome.isPermissionProblem(errors.joinedText("\n")) {
                 throw .unknown("smtpctl show queue: permission denied for \(ChildOutcome.userName) (it needs root)", detail: errors)
             }
             throw ChildOutcome.failure("smtpctl show queue", result)

@@ -117,8 +117,8 @@ struct PostfixBackend: QueueBackend {
     var arguments: [String] { (configDir.map { ["-c", $0] } ?? []) + ["-j"] }
 
     func snapshot(_ context: RunContext, now: Int64) throws(CheckError) -> QueueSnapshot {
-        let command = "postqueue " + arguments.joined(separator: " ")
-        context.log(2, "running: \(postqueue) \(arguments.joined(separator: " "))")
+        let command = "postqueue " + arguments.joinedText(" ")
+        context.log(2, "running: \(postqueue) \(arguments.joinedText(" "))")
         context.activity(command)
         var scanner = JSONStreamScanner(sink: PostfixRecordSink())
         let result = try Subprocess.run(postqueue, arguments, deadline: context.deadline) { chunk throws(CheckError) in
@@ -135,7 +135,7 @@ struct PostfixBackend: QueueBackend {
         }
         let lines = ChildOutcome.stderrLines(result)
         for line in lines { context.log(2, "stderr: \(line)") }
-        let stderrText = lines.joined(separator: "\n")
+        let stderrText = lines.joinedText("\n")
         let down = stderrText.lowercased().containsText("mail system is down")
         if let killed = ChildOutcome.killed("postqueue -j", result) { throw killed }
         if result.exitCode != 0 {
@@ -164,7 +164,7 @@ struct PostfixBackend: QueueBackend {
 
     /// The specific line for each way postqueue refuses to run.
     func failure(_ result: SubprocessResult, lines: [String]) -> CheckError {
-        let text = lines.joined(separator: "\n")
+        let text = lines.joinedText("\n")
         let dir = configDir ?? "/etc/postfix"
         if text.containsText("not allowed to view the mail queue") {
             return .unknown("postqueue: \(ChildOutcome.userName) may not view the mail queue (add it to authorized_mailq_users in \(dir)/main.cf)", detail: lines)

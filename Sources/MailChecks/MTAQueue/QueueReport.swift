@@ -93,7 +93,7 @@ struct QueueReport {
             let busiest = tally.queues.filter { $0.messages > 0 }.sorted { $0.messages > $1.messages }.prefix(2)
             // "(12 queued)" after "12 messages queued" would say nothing.
             if !(busiest.count == 1 && busiest.first?.name == "queued") {
-                text += " (" + busiest.map { "\($0.messages) \($0.name)" }.joined(separator: ", ") + ")"
+                text += " (" + busiest.map { "\($0.messages) \($0.name)" }.joinedText(", ") + ")"
             }
             text += ", oldest \(Self.duration(age))"
         }

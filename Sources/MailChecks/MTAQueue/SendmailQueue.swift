@@ -140,8 +140,8 @@ struct SendmailBackend: QueueBackend {
     func snapshot(_ context: RunContext, now: Int64) throws(CheckError) -> QueueSnapshot {
         var parser = SendmailQueueParser(now: now)
         for (arguments, client) in [(["-bp"], false), (["-bp", "-Ac"], true)] {
-            let command = "sendmail " + arguments.joined(separator: " ")
-            context.log(2, "running: \(sendmail) \(arguments.joined(separator: " "))")
+            let command = "sendmail " + arguments.joinedText(" ")
+            context.log(2, "running: \(sendmail) \(arguments.joinedText(" "))")
             context.activity(command)
             parser.clientQueue = client
             var lines = LineSplitter()
@@ -151,7 +151,7 @@ struct SendmailBackend: QueueBackend {
             let errors = ChildOutcome.stderrLines(result)
             if let killed = ChildOutcome.killed(command, result) { throw killed }
             if result.exitCode != 0 {
-                if ChildOutcome.isPermissionProblem(errors.joined(separator: "\n")) {
+                if ChildOutcome.isPermissionProblem(errors.joinedText("\n")) {
                     throw .unknown("\(command): permission denied for \(ChildOutcome.userName) (Sendmail lists its queue to root, or to the queue directory's group when PrivacyOptions has restrictmailq)", detail: errors)
                 }
                 throw ChildOutcome.failure(command, result)

@@ -24,7 +24,7 @@ public struct OAuth2Token {
             let endpoint = OAuth2TokenEndpoint(url: url, clientID: clientID, clientSecret: secret, caFile: options.caFile)
             var fileRefresh: String? = nil
             if case let .refreshToken(file) = grant { fileRefresh = try OAuth2Options.firstLine(file, what: "OAuth2 refresh token") }
-            let key = [url, clientID, user, scope ?? "", fileRefresh == nil ? "client_credentials" : "refresh_token"].joined(separator: "\u{1}")
+            let key = [url, clientID, user, scope ?? "", fileRefresh == nil ? "client_credentials" : "refresh_token"].joinedText("\u{1}")
             let cache = OAuth2TokenCache(directory: options.stateDirectory, key: key)
             return try cache.update(deadline: context.deadline) { (entry: inout OAuth2TokenCache.Entry) throws(CheckError) in
                 let now = context.clock.now()

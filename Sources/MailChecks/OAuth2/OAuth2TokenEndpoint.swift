@@ -24,7 +24,7 @@ struct OAuth2TokenEndpoint {
     func request(_ form: [(String, String)], now: Double, deadline: Deadline, log: RunContext?) throws(CheckError) -> OAuth2IssuedToken {
         var fields = form + [("client_id", clientID)]
         if let clientSecret { fields.append(("client_secret", clientSecret)) }
-        let body = fields.map { "\(Self.formEncode($0.0))=\(Self.formEncode($0.1))" }.joined(separator: "&")
+        let body = fields.map { "\(Self.formEncode($0.0))=\(Self.formEncode($0.1))" }.joinedText("&")
         let easy = try CurlEasy(redact: { _ in "***" }, bodyLimit: 64 << 10)
         try easy.set(CURLOPT_URL, url)
         // The token request is the only HTTP this check makes: no redirects, no other scheme.

@@ -74,7 +74,7 @@ public struct POP3LoginCheck: MonitoringCheck {
         if let cert = c.certificate, connection.tls != .plain {
             summary += ", cert \(NumberFormat.decimal(cert.daysLeft(now: context.clock.now()).rounded(.down), fractionDigits: 0)) days"
         }
-        var details = ["banner: \(c.banner)", "capabilities: \(c.capabilities.joined(separator: ", "))",
+        var details = ["banner: \(c.banner)", "capabilities: \(c.capabilities.joinedText(", "))",
                        "login: \(login.commandName) as \(login.user)",
                        "maildrop: \(c.messages) message\(plural), \(c.octets) octets"]
         details += c.phases.map { "\($0.name): \(NumberFormat.seconds($0.seconds))" }

@@ -94,7 +94,7 @@ public struct SMTPCheck: MonitoringCheck {
         if let cert = c.certificate, connection.tls != .plain {
             summary += ", cert \(NumberFormat.decimal(cert.daysLeft(now: now).rounded(.down), fractionDigits: 0)) days"
         }
-        var details = ["banner: \(c.banner)", "extensions: \(c.extensions.joined(separator: " "))"]
+        var details = ["banner: \(c.banner)", "extensions: \(c.extensions.joinedText(" "))"]
         details += c.phases.map { "\($0.name): \(NumberFormat.seconds($0.seconds))" }
         if let session = c.tlsSession { details.append("tls: \(session)") }
         if let cert = c.certificate { details.append("certificate: \(cert.subject ?? "?") (issuer \(cert.issuer ?? "?"))") }

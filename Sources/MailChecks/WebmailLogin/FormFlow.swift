@@ -26,7 +26,7 @@ struct FormFlow {
         var fields = form.inputs.filter { $0.type == "hidden" && !extras.map(\.0).contains($0.name) }.map { ($0.name, $0.value) }
         fields += [(userName, user), (passName, password)] + extras
         let action = HTTPURL.resolve(form.action, against: loginPage.effectiveURL)
-        visit.details.append("form: POST \(action) with \(fields.map(\.0).joined(separator: ", "))")
+        visit.details.append("form: POST \(action) with \(fields.map(\.0).joinedText(", "))")
         let answer = try http.send(.form(action, fields: fields, phase: "login"))
         visit.phases.append(PhaseTime(.login, answer.timing.total))
         let text = answer.text

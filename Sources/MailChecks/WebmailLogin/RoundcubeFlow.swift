@@ -55,7 +55,7 @@ struct RoundcubeFlow {
             throw .critical("mailbox: no request token in the mailbox page")
         }
         visit.folderList = view.roundcubeMailboxes
-        visit.details.append("folders: \(visit.folderList.joined(separator: ", "))")
+        visit.details.append("folders: \(visit.folderList.joinedText(", "))")
         var wanted = folders
         if wanted.isEmpty {
             wanted = ["INBOX"] + (visit.folderList.first { $0 != "INBOX" }.map { [$0] } ?? [])

@@ -110,7 +110,7 @@ enum SOGoAnswers {
     /// component (`folderLists/folderSwift`), each percent-encoded.
     static func folderPath(_ path: String) -> String {
         path.split(separator: "/", omittingEmptySubsequences: false)
-            .map { "folder" + percentEncode(String($0)) }.joined(separator: "/")
+            .map { "folder" + percentEncode(String($0)) }.joinedText("/")
     }
 
     /// Percent-encodes everything but unreserved characters (RFC 3986), for one path segment.

@@ -72,7 +72,7 @@ struct SOGoFlow {
         // The client shows the mailbox once the folder list is in: both are the mailbox step.
         visit.phases.append(PhaseTime(.mailbox, mailboxTime + list.timing.total))
         visit.folderList = all.map(\.path)
-        visit.details.append("folders: \(visit.folderList.joined(separator: ", "))")
+        visit.details.append("folders: \(visit.folderList.joinedText(", "))")
         var wanted = folders
         if wanted.isEmpty {
             wanted = ["INBOX"] + (all.first { $0.exists && $0.path != "INBOX" }.map { [$0.path] } ?? [])

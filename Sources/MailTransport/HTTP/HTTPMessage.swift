@@ -27,7 +27,7 @@ public struct HTTPRequest: Sendable {
     /// A form POST (`application/x-www-form-urlencoded`) of `fields` in order.
     public static func form(_ url: String, fields: [(String, String)], phase: String,
                             headers: [(name: String, value: String)] = []) -> HTTPRequest {
-        let body = fields.map { "\(FormEncoding.encode($0.0))=\(FormEncoding.encode($0.1))" }.joined(separator: "&")
+        let body = fields.map { "\(FormEncoding.encode($0.0))=\(FormEncoding.encode($0.1))" }.joinedText("&")
         return HTTPRequest(url, method: "POST", headers: [("Content-Type", "application/x-www-form-urlencoded")] + headers,
                            body: Array(body.utf8), phase: phase)
     }

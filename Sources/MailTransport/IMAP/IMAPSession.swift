@@ -219,7 +219,7 @@ public final class IMAPSession {
         switch outcome.code {
         case CURLE_LOGIN_DENIED:
             if login.mechanism != .login && !offered.contains("AUTH=\(login.mechanism.rawValue)") {
-                let others = offered.filter { $0.hasPrefix("AUTH=") }.sorted().joined(separator: " ")
+                let others = offered.filter { $0.hasPrefix("AUTH=") }.sorted().joinedText(" ")
                 // Only PLAIN has a fallback worth naming (LOGIN); a bearer token has none.
                 return CheckError(.critical, "\(login.commandName) not offered by \(endpoint) (\(others.isEmpty ? "no AUTH= capability" : others))",
                                   cause: login.mechanism == .plain ? .init(.mechanismNotOffered, IMAPMechanism.login.rawValue) : nil)

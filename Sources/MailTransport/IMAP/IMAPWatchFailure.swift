@@ -13,7 +13,7 @@ extension IMAPWatchConnection {
         switch outcome.code {
         case CURLE_LOGIN_DENIED:
             if login.mechanism == .plain && !offered.contains("AUTH=PLAIN") {
-                let others = offered.filter { $0.hasPrefix("AUTH=") }.sorted().joined(separator: " ")
+                let others = offered.filter { $0.hasPrefix("AUTH=") }.sorted().joinedText(" ")
                 error = CheckError(.critical, "AUTHENTICATE PLAIN not offered by \(endpoint) (\(others.isEmpty ? "no AUTH= capability" : others))",
                                    cause: .init(.mechanismNotOffered, IMAPMechanism.login.rawValue))
             } else {

@@ -9,7 +9,7 @@ extension IMAPWatchConnection {
             throw .unknown("IMAP: user name holds a control character, which XOAUTH2 cannot send")
         }
         guard offered.isEmpty || offered.contains("AUTH=XOAUTH2") else {
-            let others = offered.filter { $0.hasPrefix("AUTH=") }.sorted().joined(separator: " ")
+            let others = offered.filter { $0.hasPrefix("AUTH=") }.sorted().joinedText(" ")
             throw .critical("IMAP: AUTHENTICATE XOAUTH2 not offered by \(connection.endpoint) (\(others.isEmpty ? "no AUTH= capability" : others))")
         }
         let started = Deadline.now()

@@ -31,7 +31,7 @@ extension IMAPSession {
         }
         guard reply.status == .ok else {
             if !offered.isEmpty && !offered.contains("AUTH=XOAUTH2") {
-                let others = offered.filter { $0.hasPrefix("AUTH=") }.sorted().joined(separator: " ")
+                let others = offered.filter { $0.hasPrefix("AUTH=") }.sorted().joinedText(" ")
                 throw .critical("AUTHENTICATE XOAUTH2 not offered by \(connection.endpoint) (\(others.isEmpty ? "no AUTH= capability" : others))")
             }
             throw loginFailed(reply.completion)

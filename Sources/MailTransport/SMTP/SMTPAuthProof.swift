@@ -13,7 +13,7 @@ enum SMTPAuthProof {
         }
         guard offered.contains(mechanism.rawValue) else {
             let usable = SMTPMechanism.allCases.first { $0 != mechanism && offered.contains($0.rawValue) }
-            let list = offered.isEmpty ? "no mechanism" : "offers " + offered.prefix(8).joined(separator: " ")
+            let list = offered.isEmpty ? "no mechanism" : "offers " + Array(offered.prefix(8)).joinedText(" ")
             return CheckError(.critical, "AUTH \(mechanism.rawValue) not offered by \(endpoint) (\(list))",
                               cause: usable.map { .init(.mechanismNotOffered, $0.rawValue) })
         }

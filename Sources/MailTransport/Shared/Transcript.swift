@@ -122,17 +122,19 @@ public final class Transcript {
             var cut = found.lowerBound
             if onlyAfterSpace {
                 guard cut > rest.startIndex, rest.utf8[rest.utf8.index(before: cut)] == UInt8(ascii: " ") else {
-                    result += rest[..<found.upperBound]
+                    result += String(rest[..<found.upperBound])
                     rest = rest[found.upperBound...]
                     continue
                 }
                 cut = rest.utf8.index(before: cut)
             }
-            result += rest[..<cut]
+            // String(...) first: `+=` of a Substring is the generic append(contentsOf:), whose
+            // first call resolves witness tables at run time (0.1M instructions).
+            result += String(rest[..<cut])
             result += text
             rest = rest[found.upperBound...]
         }
-        return result + rest
+        return result + String(rest)
     }
 
     /// Lines received, in order.

@@ -85,7 +85,7 @@ struct TrendReport {
         let last = recent.reversed().map { s in
             "\(GrowthUnits.date(s.time, time: true)) \(s.latency.map { NumberFormat.seconds($0) } ?? "failed")"
         }
-        details.append("last results: " + last.joined(separator: "; "))
+        details.append("last results: " + last.joinedText("; "))
         return (results, details)
     }
 }
