@@ -47,4 +47,16 @@ import Testing
         #expect("\"INBOX\"".droppingPrefix("\"") == "INBOX\"")
         #expect("".droppingPrefix("x") == "")
     }
+
+    @Test(arguments: [
+        ([String](), ", ", ""),
+        (["a"], ", ", "a"),
+        (["a", "b", "c"], ", ", "a, b, c"),
+        (["", ""], "-", "-"),
+        (["x", "y"], "", "xy"),
+    ])
+    func joined(_ items: [String], _ separator: String, _ expected: String) {
+        #expect(items.joinedText(separator) == expected)
+        #expect(items.joinedText(separator) == items.joined(separator: separator))
+    }
 }
