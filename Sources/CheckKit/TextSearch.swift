@@ -3,22 +3,23 @@
 /// The checks are built with `-disable-implicit-string-processing-module-import` (Package.swift):
 /// the module and its regex parser, linked only for a handful of `contains`/`firstRange` calls,
 /// brought 1 MB of code and 40 KB of relocated data that every run of every check paid for in
-/// page faults at start (issue 14). Inlinable, so each caller gets a specialised copy. These scan UTF-8 code units: a match is a byte match, which
-/// for the ASCII tokens and JSON keys searched here is the same as a Character match.
+/// page faults at start (issue 14). Inlinable, so each caller gets a specialised copy. These
+/// scan UTF-8 code units: a match is a byte match, which for the ASCII tokens and JSON keys
+/// searched here is the same as a Character match.
 extension StringProtocol {
     /// The first range of `needle` in `self`; nil when absent or when `needle` is empty.
     @inlinable
     public func firstRange(ofText needle: String) -> Range<String.Index>? {
-        let hay = utf8, pattern = Array(needle.utf8)
+        let hay = utf8, pattern = needle.utf8
         guard let head = pattern.first else { return nil }
         var start = hay.startIndex
         while let candidate = hay[start...].firstIndex(of: head) {
-            var h = candidate, k = 0
-            while k < pattern.count, h != hay.endIndex, hay[h] == pattern[k] {
+            var h = candidate, p = pattern.startIndex
+            while p != pattern.endIndex, h != hay.endIndex, hay[h] == pattern[p] {
                 h = hay.index(after: h)
-                k += 1
+                p = pattern.index(after: p)
             }
-            if k == pattern.count { return candidate..<h }
+            if p == pattern.endIndex { return candidate..<h }
             start = hay.index(after: candidate)
         }
         return nil
@@ -39,15 +40,13 @@ extension StringProtocol {
 extension String {
     /// `self` with every `target` replaced by `replacement`, left to right, without overlaps.
     public func replacingText(_ target: String, with replacement: String) -> String {
-        guard !target.isEmpty, var found = firstRange(ofText: target) else { return self }
+        guard !target.isEmpty, containsText(target) else { return self }
         var result = ""
         var rest = self[...]
-        while true {
+        while let found = rest.firstRange(ofText: target) {
             result += String(rest[..<found.lowerBound])
             result += replacement
             rest = rest[found.upperBound...]
-            guard let next = rest.firstRange(ofText: target) else { break }
-            found = next
         }
         return result + String(rest)
     }

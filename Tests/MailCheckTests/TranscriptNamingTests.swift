@@ -1,9 +1,11 @@
 import Testing
 @testable import MailTransport
+import CheckKit
 
 /// libcurl 7.88 writes `(nil)` for the host in its notes when CURLOPT_CONNECT_TO picked the
-/// address (--sni); the transcript names the peer instead. Finding and replacing `(nil)` is a
-/// byte scan (issue 14: the generic string search cost a third of a plain run): pin its edges.
+/// address (--sni); the transcript names the peer instead. Finding and replacing `(nil)` is
+/// CheckKit's byte scan (issue 14: the generic string search cost a third of a plain run): pin
+/// its edges on the notes it reads.
 @Suite struct TranscriptNamingTests {
     @Test(arguments: [
         ("Connected to (nil) (127.0.0.1) port 993 (#0)", 13),
@@ -18,8 +20,8 @@ import Testing
         ("", nil),
         ("Connected to mail.example (127.0.0.1) port 993 (#0)", nil),
     ] as [(String, Int?)])
-    func firstNil(line: String, utf8Offset: Int?) {
-        let found = Transcript.firstNil(in: line[...])
+    func findsNil(line: String, utf8Offset: Int?) {
+        let found = line[...].firstRange(ofText: "(nil)")
         #expect(found.map { line.utf8.distance(from: line.startIndex, to: $0.lowerBound) } == utf8Offset)
         if let found { #expect(line[found] == "(nil)") }
     }
