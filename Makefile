@@ -5,8 +5,10 @@
 #                        libcurl.a that needs only libssl, libcrypto and libz, so network checks
 #                        start as fast as the C plugins (README "Install"), and
 #                        libmailcheck-curl-plain.so, the same without TLS (only libz), for
-#                        plain-text checks; SLIM_LIBCURL=no leaves both out and the checks load
-#                        Debian's libcurl.so.4
+#                        plain-text checks, and libmailcheck-curl-bundled.so, with Debian's
+#                        static OpenSSL inside, which TLS checks load while the system's libssl3
+#                        is the build it bundles; SLIM_LIBCURL=no leaves all three out and the
+#                        checks load Debian's libcurl.so.4
 #   make test            installs what the tests need, starts the test mail stack, runs all tests
 #   make deb             mailcheck_<version>_<arch>.deb from a staged make install (scripts/build-deb.sh;
 #                        scripts/deb-check.sh proves it: lintian, dpkg -i, icinga2 -C, purge)
@@ -61,8 +63,10 @@ install: build
 	install -m 755 .build/release/mailcheck $(DESTDIR)$(PLUGINDIR)/mailcheck
 	if [ "$(SLIM_LIBCURL)" = yes ]; then \
 	    libs=$$(scripts/build-slim-libcurl.sh .build-slim-curl) && \
+	    rm -f $(DESTDIR)$(PLUGINDIR)/libmailcheck-curl-bundled.so && \
 	    install -m 644 $$libs $(DESTDIR)$(PLUGINDIR)/; \
-	else rm -f $(DESTDIR)$(PLUGINDIR)/libmailcheck-curl.so $(DESTDIR)$(PLUGINDIR)/libmailcheck-curl-plain.so; fi
+	else rm -f $(DESTDIR)$(PLUGINDIR)/libmailcheck-curl.so $(DESTDIR)$(PLUGINDIR)/libmailcheck-curl-plain.so \
+	           $(DESTDIR)$(PLUGINDIR)/libmailcheck-curl-bundled.so; fi
 	@# Never replace another package's plugin of the same name (monitoring-plugins ships its
 	@# own there): only our own symlinks are overwritten, unless FORCE=yes.
 	@for c in $(CHECKS); do t=$(DESTDIR)$(PLUGINDIR)/$$c; \
@@ -77,7 +81,7 @@ uninstall:
 	checks=$$($(DESTDIR)$(PLUGINDIR)/mailcheck --list) && \
 	    for c in $$checks; do rm -f $(DESTDIR)$(PLUGINDIR)/$$c $(DESTDIR)$(MANDIR)/man1/$$c.1; done
 	rm -f $(DESTDIR)$(PLUGINDIR)/mailcheck $(DESTDIR)$(PLUGINDIR)/libmailcheck-curl.so \
-	      $(DESTDIR)$(PLUGINDIR)/libmailcheck-curl-plain.so
+	      $(DESTDIR)$(PLUGINDIR)/libmailcheck-curl-plain.so $(DESTDIR)$(PLUGINDIR)/libmailcheck-curl-bundled.so
 
 deb:
 	./scripts/build-deb.sh

@@ -57,8 +57,13 @@ printf 'Source: mailcheck\n\nPackage: mailcheck\nArchitecture: any\n' > "$stage/
 # libraries (libssl, libcrypto, libz) join the binary's, and Built-Using names the curl source
 # it came from, so that a curl security update rebuilds the package. Without it the network
 # checks dlopen Debian's libcurl.so.4, which no shlibs scan sees: then libcurl4 is a Depends.
+# libmailcheck-curl-bundled.so has OpenSSL's code copied in as well (libssl-dev's static
+# libraries): Built-Using names the openssl source too. Until a rebuild after an OpenSSL update
+# the checks do not use it (the loader compares the system's libssl3 files with the ones it
+# was built beside) but load libmailcheck-curl.so and the system's libssl3 instead.
 slim=$root/usr/lib/nagios/plugins/libmailcheck-curl.so
 plain=$root/usr/lib/nagios/plugins/libmailcheck-curl-plain.so
+bundled=$root/usr/lib/nagios/plugins/libmailcheck-curl-bundled.so
 objects=("$root/usr/lib/nagios/plugins/mailcheck")
 built_using="" curl_dep="libcurl4 (>= 7.88)"
 if [ -f "$slim" ]; then
@@ -67,6 +72,10 @@ if [ -f "$slim" ]; then
   curl_source=$(dpkg-query -W -f='${source:Package} (= ${source:Version})' libcurl4-openssl-dev)
   built_using="Built-Using: $curl_source"
   curl_dep=""
+  if [ -f "$bundled" ]; then
+    objects+=("$bundled")
+    built_using="$built_using, $(dpkg-query -W -f='${source:Package} (= ${source:Version})' libssl-dev)"
+  fi
 fi
 shlibs=$(cd "$stage" && dpkg-shlibdeps -O "${objects[@]}" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
 [ -n "$shlibs" ] || { echo "build-deb: dpkg-shlibdeps found no libraries" >&2; exit 1; }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 mc_curl_api mc_curl;
@@ -11,8 +12,12 @@ static int loaded = 0;
 static int wants_tls = 1;
 static int has_tls = 1;
 static char loaded_from[512] = "";
+static char note[512] = "";
+static void *library = NULL;
 
 const char *mc_curl_path(void) { return loaded_from; }
+const char *mc_curl_note(void) { return note; }
+void *mc_curl_library(void) { return library; }
 
 void mc_curl_prepare(int needs_tls) {
     if (!loaded) wants_tls = needs_tls != 0;
@@ -44,6 +49,50 @@ static void *open_beside_self(const char *name, int flags) {
 /// RTLD_DEEPBIND: the library's own references (curl's into libssl, libssl's into libcrypto)
 /// are looked up in its own dependencies first instead of first among the executable's ~2,200
 /// exported symbols: 1.2M fewer instructions (4 %) for a STARTTLS check, measured with callgrind.
+/// True when every `PATH SIZE MTIME` line of `identity` (libmailcheck-curl-bundled.so's record
+/// of the libssl3 build it bundles) names a file of that size and modification time; else
+/// false, with the first difference in `note`.
+static int same_files(const char *identity) {
+    char line[600];
+    for (const char *p = identity; *p != '\0';) {
+        const char *end = strchr(p, '\n');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n >= sizeof line) return 0;
+        memcpy(line, p, n);
+        line[n] = '\0';
+        p += n + (end ? 1 : 0);
+        char *mtime = strrchr(line, ' ');
+        if (mtime == NULL || mtime == line) return 0;
+        *mtime++ = '\0';
+        char *size = strrchr(line, ' ');
+        if (size == NULL || size == line) return 0;
+        *size++ = '\0';
+        struct stat st;
+        if (stat(line, &st) != 0 || (long long)st.st_size != strtoll(size, NULL, 10) ||
+            (long long)st.st_mtime != strtoll(mtime, NULL, 10)) {
+            snprintf(note, sizeof note, "bundled OpenSSL not used: %s is not the build it bundles (updated since?)", line);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/// libmailcheck-curl-bundled.so (libcurl and OpenSSL in one library: a TLS check's start-up
+/// without loading and binding libssl and libcrypto), only while the system's libssl3 is the
+/// build it bundles: once an update replaced those files, the system's OpenSSL is the one to
+/// use (scripts/build-slim-libcurl.sh, "the bundled library"). NULL when missing or stale.
+static void *open_bundled(int flags) {
+    void *lib = open_beside_self("libmailcheck-curl-bundled.so", flags);
+    if (lib == NULL) return NULL;
+    const char *identity = dlsym(lib, "mailcheck_openssl_identity");
+    if (identity != NULL && same_files(identity)) return lib;
+    if (identity == NULL) snprintf(note, sizeof note, "bundled OpenSSL not used: libmailcheck-curl-bundled.so has no identity");
+    // Nothing of it ran yet (curl_global_init comes later): closing it leaves no trace.
+    dlclose(lib);
+    loaded_from[0] = '\0';
+    return NULL;
+}
+
 static void *open_slim(void) {
     const char *override = getenv("MAILCHECK_LIBCURL");
     if (override != NULL && override[0] != '\0') {
@@ -52,6 +101,7 @@ static void *open_slim(void) {
     }
     void *lib = NULL;
     if (!wants_tls) lib = open_beside_self("libmailcheck-curl-plain.so", RTLD_LAZY | RTLD_LOCAL | RTLD_DEEPBIND);
+    if (lib == NULL) lib = open_bundled(RTLD_LAZY | RTLD_LOCAL | RTLD_DEEPBIND);
     if (lib == NULL) lib = open_beside_self("libmailcheck-curl.so", RTLD_LAZY | RTLD_LOCAL | RTLD_DEEPBIND);
     return lib;
 }
@@ -108,6 +158,7 @@ int mc_curl_load(char *error, size_t error_length) {
     }
     // The plain library marks itself: TLS asked of it must fail with a clear reason, never run.
     has_tls = dlsym(lib, "mailcheck_curl_without_tls") == NULL;
+    library = lib;
     mc_curl = api;
     loaded = 1;
     return 0;

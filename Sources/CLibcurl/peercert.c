@@ -1,5 +1,7 @@
 // Reads the server's leaf certificate from the live OpenSSL connection behind a curl handle,
-// with OpenSSL's own functions resolved from the libssl that libcurl already loaded.
+// with OpenSSL's own functions resolved through the libcurl that was loaded: its own when it
+// bundles OpenSSL (libmailcheck-curl-bundled.so exports them), else the libssl it loaded.
+// Never another copy's: OpenSSL's objects must go back to the library that made them.
 // CURLOPT_CERTINFO would do it too, but it makes curl print every certificate of the chain
 // (PEM, public key, extensions) as text on every TLS run: measurably more CPU than the
 // handshake's own verification on a short check (issue 14).
@@ -29,12 +31,12 @@ static struct {
 
 static void *find(void *lib, const char *name) { return dlsym(lib, name); }
 
-/// Resolves the functions once, from a libssl already in the process (never loads one).
+/// Resolves the functions once, through the loaded libcurl: dlsym on its handle searches the
+/// library and then the libraries it loaded (never loads one).
 static int resolve_openssl(void) {
     if (ossl.state != 0) return ossl.state > 0;
     ossl.state = -1;
-    void *lib = dlopen("libssl.so.3", RTLD_LAZY | RTLD_NOLOAD);
-    if (lib == NULL) lib = dlopen("libssl.so.1.1", RTLD_LAZY | RTLD_NOLOAD);
+    void *lib = mc_curl_library();
     if (lib == NULL) return 0;
     // OpenSSL 3 renamed SSL_get_peer_certificate (now a macro) to SSL_get1_peer_certificate.
     *(void **)&ossl.get_peer_certificate = find(lib, "SSL_get1_peer_certificate");

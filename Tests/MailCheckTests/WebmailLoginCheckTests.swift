@@ -75,7 +75,8 @@ import Testing
     /// the HTTP transport pins HTTP/1.1 where it matters: through the library users get.
     @Test func httpsThroughTheSlimLibcurlAgainstAnH2Server() throws {
         let built = try Plugin.exec("/bin/bash", [Plugin.root + "/scripts/build-slim-libcurl.sh", Plugin.root + "/.build-slim-curl"], limit: 120)
-        let library = try #require(built.stdout.split(separator: "\n").last { $0.hasSuffix("/libmailcheck-curl.so") }, "\(built)")
+        // The library TLS checks load by default (libcurl and OpenSSL in one).
+        let library = try #require(built.stdout.split(separator: "\n").last { $0.hasSuffix("/libmailcheck-curl-bundled.so") }, "\(built)")
         let r = try Plugin.run("check_webmail_login", ["-u", Webmail["WEBMAIL_HTTPS_URL"], "--cacert", Webmail["WEBMAIL_CA_CERT"]] + bob,
                                environment: ["MAILCHECK_LIBCURL": String(library)])
         expectWellFormed(r)

@@ -45,6 +45,14 @@ int mc_curl_has_tls(void);
 /// Which library mc_curl_load() opened (a path, or "libcurl.so.4"), for -vv.
 const char *mc_curl_path(void);
 
+/// Why libmailcheck-curl-bundled.so was passed over for the system's OpenSSL (empty when it was
+/// used, missing, or not wanted), for -vv.
+const char *mc_curl_note(void);
+
+/// The dlopen handle of the loaded libcurl (NULL before loading): its OpenSSL functions are
+/// looked up through it (its own, or those of the libssl it loaded).
+void *mc_curl_library(void);
+
 /// The server's leaf certificate, as read from the TLS connection (peercert.c).
 typedef struct {
     long long not_after;   ///< expiry, seconds since the epoch

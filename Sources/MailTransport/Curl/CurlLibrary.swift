@@ -60,8 +60,11 @@ public enum CurlLibrary {
         return nil
     }()
 
-    /// libcurl's version, for `-vv`.
+    /// libcurl's version and where it came from, for `-vv`; says so when the bundled OpenSSL was
+    /// passed over for the system's (an OpenSSL update since the build).
     public static var version: String {
-        loaded ? "\(String(cString: mc_version_string())) from \(String(cString: mc_curl_path()))" : "not loaded"
+        guard loaded else { return "not loaded" }
+        let note = String(cString: mc_curl_note())
+        return "\(String(cString: mc_version_string())) from \(String(cString: mc_curl_path()))\(note.isEmpty ? "" : "; \(note)")"
     }
 }
