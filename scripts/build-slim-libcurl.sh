@@ -459,7 +459,7 @@ link_library "$PLAIN_LIBNAME" "$WORK/exports-plain.map" "$WORK/stubs.o" "$WORK/o
 # libssl3 the checks load libmailcheck-curl.so, the system's OpenSSL, until the rebuild. dpkg
 # gives a package's files the modification time they have in the package, so the identity
 # holds on every host with the same libssl3 build, and on no other. Besides curl_*, the
-# library exports the twelve OpenSSL functions the certificate reader (peercert.c) calls, so
+# library exports the eleven OpenSSL functions the certificate reader (peercert.c) calls, so
 # that it never mixes this OpenSSL's objects with the system's.
 ssl_version=$(dpkg-query -W -f='${Version}' libssl-dev 2>/dev/null || true)
 ssl_runtime=$(dpkg-query -W -f='${Version}' libssl3 2>/dev/null || true)
