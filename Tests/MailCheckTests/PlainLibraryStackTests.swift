@@ -48,12 +48,11 @@ import Testing
 
     /// The bundled library with the last digit of libcrypto.so.3's recorded modification time changed.
     static func staleCopy(of source: String, to target: String) throws {
-        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: source)))
-        let marker = Array("/libcrypto.so.3 ".utf8)
-        guard let start = (0...(bytes.count - marker.count)).first(where: { bytes[$0..<($0 + marker.count)].elementsEqual(marker) }),
-              let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) else { throw Failure("no identity in \(source)") }
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: source))
+        guard let marker = bytes.range(of: Data("/libcrypto.so.3 ".utf8)),
+              let newline = bytes[marker.upperBound...].firstIndex(of: UInt8(ascii: "\n")) else { throw Failure("no identity in \(source)") }
         bytes[newline - 1] = bytes[newline - 1] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
-        try Data(bytes).write(to: URL(fileURLWithPath: target))
+        try bytes.write(to: URL(fileURLWithPath: target))
     }
 
     struct Failure: Error, CustomStringConvertible { let description: String; init(_ d: String) { description = d } }
